@@ -1,0 +1,126 @@
+package dev.jrunc.shim.cli;
+
+import java.io.IOException;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import dev.jrunc.shim.events.Publisher;
+import dev.jrunc.shim.events.RemotePublisher;
+import dev.jrunc.shim.posix.Posix;
+import dev.jrunc.shim.posix.ProcessTitle;
+import dev.jrunc.shim.reaper.Reaper;
+import dev.jrunc.shim.task.TaskService;
+import dev.jrunc.shim.ttrpc.Services;
+import dev.jrunc.shim.ttrpc.TtrpcServer;
+
+/**
+ * The shim itself: the long-running process {@code start} spawned. It outlives {@code start} (re-parented to
+ * pid 1) and containerd restarts, and it is the parent of every container it runs.
+ *
+ * <p>Start-up, in order: look like a shim in {@code ps}; send our log to the bundle's {@code log} FIFO; become a
+ * child subreaper (so container inits become our children once runc exits); start the one reaper; connect the
+ * event publisher; serve the Task API on the listening socket {@code start} handed us as fd 3.
+ */
+final class Daemon {
+    private static final System.Logger LOG = System.getLogger("jrunc.shim");
+    private static final int LISTENER_FD = 3;
+
+    private Daemon() {
+    }
+
+    static int run(ShimFlags flags) throws Exception {
+        List<String> title = new ArrayList<>(List.of("containerd-shim-jrunc-v2"));
+        title.addAll(flags.daemonArguments());
+        ProcessTitle.set(title);
+
+        Path bundle = Path.of("").toAbsolutePath();
+        logToFifo(bundle.resolve("log"));
+        ShimLogging.toStderr(flags.debug(), flags.namespace(), flags.id());
+        Posix.setChildSubreaper();
+        Reaper reaper = Reaper.start();
+
+        String ttrpcAddress = System.getenv("TTRPC_ADDRESS");
+        Publisher publisher = ttrpcAddress == null || ttrpcAddress.isEmpty()
+                ? Publisher.logging()
+                : new RemotePublisher(ttrpcAddress, flags.namespace());
+
+        CountDownLatch stop = new CountDownLatch(1);
+        TaskService tasks = new TaskService(flags.namespace(), reaper, publisher, stop::countDown);
+        Path socket = flags.socket().isEmpty() ? addressOf(bundle) : Path.of(flags.socket());
+        ServerSocketChannel listener = flags.socket().isEmpty() ? inheritedListener() : bind(socket);
+        TtrpcServer server = new TtrpcServer(tasks.register(new Services()));
+        server.start(listener);
+        LOG.log(System.Logger.Level.INFO, "shim serving {0} (pid {1})", socket, String.valueOf(Posix.getpid()));
+
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, socket, publisher), "shutdown"));
+        stop.await();
+        // Shutdown was accepted: the last container is gone. Let its answer go out before the socket closes.
+        Thread.sleep(50);
+        return 0;   // System.exit runs the shutdown hook
+    }
+
+    /** The same steps whether containerd asked (Shutdown) or someone sent SIGTERM. */
+    private static void stop(TtrpcServer server, Path socket, Publisher publisher) {
+        LOG.log(System.Logger.Level.INFO, "shim shutting down");
+        server.close();
+        try {
+            if (socket != null) {
+                Files.deleteIfExists(socket);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove socket {0}: {1}", socket, e.getMessage());
+        }
+        publisher.close();
+    }
+
+    /**
+     * The JDK only adopts an inherited socket on fd 0 ({@link System#inheritedChannel()}); the contract (and
+     * the Go shim) use fd 3. Move it over; fd 0 was /dev/null.
+     */
+    private static ServerSocketChannel inheritedListener() throws IOException {
+        Posix.dup2(LISTENER_FD, 0);
+        Posix.close(LISTENER_FD);
+        Channel channel = System.inheritedChannel();
+        if (!(channel instanceof ServerSocketChannel listener)) {
+            throw new IOException("no listening socket on fd 3 (got " + channel + "); run through `start`, or pass -socket");
+        }
+        return listener;
+    }
+
+    private static ServerSocketChannel bind(Path socket) throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel listener = ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX);
+        listener.bind(UnixDomainSocketAddress.of(socket));
+        Posix.chmod(socket.toString(), 0600);
+        return listener;
+    }
+
+    /** The socket path {@code start} wrote into the bundle, so we can remove it when we stop. */
+    private static Path addressOf(Path bundle) {
+        try {
+            return Path.of(ShimSocket.stripScheme(Files.readString(bundle.resolve("address")).trim()));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * stderr → {@code <bundle>/log}, the FIFO containerd reads the shim's log from. Non-blocking: if containerd
+     * is away or slow, log lines are dropped rather than stalling the shim.
+     */
+    private static void logToFifo(Path fifo) {
+        try {
+            int fd = Posix.open(fifo.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
+            Posix.dup2(fd, 2);
+            Posix.close(fd);
+        } catch (IOException e) {
+            // no log FIFO (run by hand): keep stderr as it is
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.jrunc.shim.posix;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
+
+/**
+ * The C library calls a shim needs that jnr-posix does not offer (or offers without the knobs we need).
+ *
+ * <p>jnr-ffi generates the binding at run time from this interface; errno is saved after every call and read
+ * with {@link Posix#errno()}. Keep the signatures exactly as glibc declares them (x86-64 / aarch64 Linux).
+ */
+public interface LibC {
+
+    // --- process control -----------------------------------------------------------------------------------------
+
+    /** prctl(2). PR_SET_CHILD_SUBREAPER = 36 makes orphaned descendants our children instead of pid 1's. */
+    int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+    /** Returns the error number (not -1/errno), like every posix_spawn function. */
+    int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attributes,
+                    String[] argv, String[] envp);
+
+    int posix_spawn_file_actions_init(Pointer fileActions);
+
+    int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+    int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+    int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int flags, int mode);
+
+    /** glibc 2.34+: close every fd from {@code lowFd} up in the child, so no jar or socket of ours leaks into it. */
+    int posix_spawn_file_actions_addclosefrom_np(Pointer fileActions, int lowFd);
+
+    /** glibc 2.29+: chdir in the child before exec. */
+    int posix_spawn_file_actions_addchdir_np(Pointer fileActions, String path);
+
+    int posix_spawnattr_init(Pointer attributes);
+
+    int posix_spawnattr_destroy(Pointer attributes);
+
+    int posix_spawnattr_setflags(Pointer attributes, short flags);
+
+    int posix_spawnattr_setsigmask(Pointer attributes, Pointer sigset);
+
+    int posix_spawnattr_setsigdefault(Pointer attributes, Pointer sigset);
+
+    int sigemptyset(Pointer sigset);
+
+    int sigfillset(Pointer sigset);
+
+    int waitpid(int pid, int[] status, int options);
+
+    int kill(int pid, int signal);
+
+    int getpid();
+
+    int getppid();
+
+    // --- file descriptors ----------------------------------------------------------------------------------------
+
+    int open(String path, int flags, int mode);
+
+    int close(int fd);
+
+    int isatty(int fd);
+
+    long read(int fd, byte[] buffer, long count);
+
+    long write(int fd, byte[] buffer, long count);
+
+    long pread(int fd, byte[] buffer, long count, long offset);
+
+    /** The same read/write on native memory: the stdio pumps copy through one direct buffer, no Java arrays. */
+    long read(int fd, Pointer buffer, long count);
+
+    long write(int fd, Pointer buffer, long count);
+
+    /** poll(2) on an array of struct pollfd { int fd; short events; short revents; }. */
+    int poll(Pointer fds, long count, int timeoutMillis);
+
+    int pipe2(int[] fds, int flags);
+
+    int dup2(int oldFd, int newFd);
+
+    int fcntl(int fd, int command, int argument);
+
+    int fchown(int fd, int uid, int gid);
+
+    int memfd_create(String name, int flags);
+
+    int mkfifo(String path, int mode);
+
+    int chmod(String path, int mode);
+
+    int unlink(String path);
+
+    // --- unix sockets (for `start`, which must hand a listening socket to the daemon as a plain fd) ---------------
+
+    int socket(int domain, int type, int protocol);
+
+    int bind(int fd, byte[] address, int addressLength);
+
+    int listen(int fd, int backlog);
+
+    int connect(int fd, byte[] address, int addressLength);
+
+    // --- mounts --------------------------------------------------------------------------------------------------
+
+    int mount(String source, String target, String filesystemType, long flags, String data);
+
+    int umount2(String target, int flags);
+}

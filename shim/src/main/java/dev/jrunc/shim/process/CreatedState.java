@@ -1,0 +1,34 @@
+package dev.jrunc.shim.process;
+
+import dev.jrunc.shim.proto.types.Status;
+
+/** After {@code runc create}: the init exists and waits for {@code runc start}. */
+final class CreatedState implements InitState {
+
+    @Override
+    public void start(InitProcess process) throws Exception {
+        process.runcStart();
+        process.transition(new RunningState());
+    }
+
+    @Override
+    public void kill(InitProcess process, int signal, boolean all) throws Exception {
+        process.runcKill(signal, all);
+    }
+
+    @Override
+    public void delete(InitProcess process) throws Exception {
+        process.runcDelete();
+        process.transition(new DeletedState());
+    }
+
+    @Override
+    public void exited(InitProcess process) {
+        process.transition(new StoppedState());
+    }
+
+    @Override
+    public Status status() {
+        return Status.CREATED;
+    }
+}

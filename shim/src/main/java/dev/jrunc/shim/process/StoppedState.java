@@ -1,0 +1,37 @@
+package dev.jrunc.shim.process;
+
+import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.ttrpc.Code;
+import dev.jrunc.shim.ttrpc.TtrpcException;
+
+/** The init has exited and been reaped; its exit status is known. Waiting for Delete. */
+final class StoppedState implements InitState {
+
+    @Override
+    public void start(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot start a stopped process");
+    }
+
+    @Override
+    public void kill(InitProcess process, int signal, boolean all) throws Exception {
+        // runc still gets asked (the Go shim does the same); it answers that the container is not running,
+        // which becomes NotFound "process already finished".
+        process.runcKill(signal, all);
+    }
+
+    @Override
+    public void delete(InitProcess process) throws Exception {
+        process.runcDelete();
+        process.transition(new DeletedState());
+    }
+
+    @Override
+    public void exited(InitProcess process) {
+        // already recorded
+    }
+
+    @Override
+    public Status status() {
+        return Status.STOPPED;
+    }
+}

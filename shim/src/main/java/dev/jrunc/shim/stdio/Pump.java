@@ -1,0 +1,91 @@
+package dev.jrunc.shim.stdio;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import dev.jrunc.shim.posix.Poller;
+import dev.jrunc.shim.posix.Posix;
+
+/**
+ * Copies bytes from one fd to another on its own thread until end of file — one direction of a container's
+ * stdio, e.g. the container's stdout pipe into the client's stdout FIFO.
+ *
+ * <p>Both fds are switched to non-blocking and waited on with poll(2), so a pump can be cancelled: a blocked
+ * read(2) cannot be interrupted from Java, and a container's background process may hold its stdout open
+ * forever. When the pump ends (EOF, error or cancel) it closes both fds: closing the FIFO's write side is how
+ * the client learns the output is complete.
+ */
+final class Pump {
+    private static final System.Logger LOG = System.getLogger("jrunc.stdio");
+    private static final int BUFFER_SIZE = 32 * 1024;
+    private static final int POLL_MILLIS = 250;
+
+    private final String name;
+    private final int from;
+    private final int to;
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile boolean cancelled;
+
+    Pump(String name, int from, int to) {
+        this.name = name;
+        this.from = from;
+        this.to = to;
+    }
+
+    void start() {
+        Thread thread = new Thread(this::run, "stdio-" + name);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Stop copying at the next chance; what is still unread is dropped. */
+    void cancel() {
+        cancelled = true;
+    }
+
+    boolean awaitDone(long millis) throws InterruptedException {
+        return done.await(millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void run() {
+        try (Poller.Buffer buffer = Poller.buffer(BUFFER_SIZE)) {
+            Posix.setBlocking(from, false);
+            Posix.setBlocking(to, false);
+            while (!cancelled) {
+                if (!Poller.waitReadable(from, POLL_MILLIS)) {
+                    continue;
+                }
+                int n = buffer.readFrom(from);
+                if (n == 0) {
+                    break;                         // EOF: every writer has closed its end
+                }
+                if (n < 0) {
+                    continue;                      // EAGAIN: spurious wake-up
+                }
+                if (!writeAll(buffer, n)) {
+                    break;
+                }
+            }
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.DEBUG, "stdio {0} stopped: {1}", name, e.getMessage());
+        } finally {
+            Posix.closeQuietly(from, to);
+            done.countDown();
+        }
+    }
+
+    private boolean writeAll(Poller.Buffer buffer, int count) throws Exception {
+        int offset = 0;
+        while (offset < count) {
+            int n = buffer.writeTo(to, offset, count - offset);
+            if (n > 0) {
+                offset += n;
+            } else if (cancelled) {
+                return false;
+            } else {
+                Poller.waitWritable(to, POLL_MILLIS);   // the reader is slow: wait, as a blocking write would
+            }
+        }
+        return true;
+    }
+}

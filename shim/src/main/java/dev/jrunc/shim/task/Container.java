@@ -1,0 +1,116 @@
+package dev.jrunc.shim.task;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.jrunc.shim.bundle.Bundle;
+import dev.jrunc.shim.mount.Mounts;
+import dev.jrunc.shim.process.InitProcess;
+import dev.jrunc.shim.proto.runc.Options;
+import dev.jrunc.shim.proto.task.CreateTaskRequest;
+import dev.jrunc.shim.reaper.Reaper;
+import dev.jrunc.shim.runc.Runc;
+import dev.jrunc.shim.stdio.Stdio;
+import dev.jrunc.shim.ttrpc.Code;
+import dev.jrunc.shim.ttrpc.TtrpcException;
+
+/**
+ * One container this shim serves: its bundle, its runc, its init process.
+ *
+ * <p>{@link #create} is the Create call's whole critical path: mount the rootfs, remember the options, set up
+ * stdio, {@code runc create}.
+ */
+final class Container {
+    private static final String RUNC_OPTIONS = "containerd.runc.v1.Options";
+
+    private final String id;
+    private final Bundle bundle;
+    private final InitProcess init;
+    private final Runc runc;
+    private final boolean privatePidNamespace;
+
+    private Container(String id, Bundle bundle, InitProcess init, Runc runc) {
+        this.id = id;
+        this.bundle = bundle;
+        this.init = init;
+        this.runc = runc;
+        this.privatePidNamespace = bundle.hasPrivatePidNamespace();
+    }
+
+    static Container create(CreateTaskRequest request, String namespace, Reaper reaper)
+            throws IOException, TtrpcException {
+        Options options = runcOptions(request.getOptions());
+        Path dir = Path.of(request.getBundle());
+        if (request.getBundle().isEmpty() || !Files.isDirectory(dir)) {
+            throw new TtrpcException(Code.NOT_FOUND, "bundle " + dir + " does not exist: not found");
+        }
+        Bundle bundle = Bundle.load(dir);
+        boolean mounted = false;
+        try {
+            if (request.getRootfsCount() > 0) {
+                Files.createDirectories(bundle.rootfs(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+                Mounts.mountAll(request.getRootfsList(), bundle.rootfs());
+                mounted = true;
+            }
+            bundle.writeOptions(options);
+            String root = (options.getRoot().isEmpty() ? Runc.DEFAULT_ROOT : options.getRoot()) + "/" + namespace;
+            String binary = options.getBinaryName().isEmpty() ? "runc" : options.getBinaryName();
+            Runc runc = new Runc(reaper, binary, root, dir, options.getSystemdCgroup());
+            Stdio stdio = new Stdio(request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
+            InitProcess init = InitProcess.create(request.getId(), bundle, runc, stdio,
+                    new Runc.CreateOptions(bundle.initPidFile(), options.getNoPivotRoot(), options.getNoNewKeyring(), null),
+                    (int) options.getIoUid(), (int) options.getIoGid());
+            return new Container(request.getId(), bundle, init, runc);
+        } catch (IOException | TtrpcException | RuntimeException e) {
+            if (mounted) {
+                Mounts.unmountAll(bundle.rootfs());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The runc options containerd sends (ctr and CRI for runc-type runtimes). Other option types (such as CRI's
+     * runtimeoptions for custom runtimes) carry nothing for us and are ignored, as the Go shim does.
+     */
+    static Options runcOptions(Any any) throws TtrpcException {
+        String type = any.getTypeUrl();
+        if (!type.equals(RUNC_OPTIONS) && !type.endsWith("/" + RUNC_OPTIONS)) {
+            return Options.getDefaultInstance();
+        }
+        try {
+            return Options.parseFrom(any.getValue());
+        } catch (InvalidProtocolBufferException e) {
+            throw new TtrpcException(Code.INVALID_ARGUMENT, "invalid runc options: " + e.getMessage());
+        }
+    }
+
+    String id() {
+        return id;
+    }
+
+    Bundle bundle() {
+        return bundle;
+    }
+
+    InitProcess init() {
+        return init;
+    }
+
+    Runc runc() {
+        return runc;
+    }
+
+    /**
+     * Without a PID namespace of its own, the container's other processes survive its init; the Go shim kills
+     * them when the init exits, and so do we.
+     */
+    boolean needsKillAllOnExit() {
+        return !privatePidNamespace;
+    }
+}
