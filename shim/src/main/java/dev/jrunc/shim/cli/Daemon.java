@@ -60,15 +60,16 @@ final class Daemon {
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, socket, publisher), "shutdown"));
         stop.await();
-        // Shutdown was accepted: the last container is gone. Let its answer go out before the socket closes.
-        Thread.sleep(50);
         return 0;   // System.exit runs the shutdown hook
     }
 
-    /** The same steps whether containerd asked (Shutdown) or someone sent SIGTERM. */
+    /**
+     * The same steps whether containerd asked (Shutdown, once the last container is gone) or someone sent
+     * SIGTERM: stop serving (Shutdown's own answer still goes out), remove the socket, flush the events.
+     */
     private static void stop(TtrpcServer server, Path socket, Publisher publisher) {
         LOG.log(System.Logger.Level.INFO, "shim shutting down");
-        server.close();
+        server.shutdown(java.time.Duration.ofSeconds(1));
         try {
             if (socket != null) {
                 Files.deleteIfExists(socket);

@@ -1,0 +1,304 @@
+package dev.jrunc.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A private containerd started by {@code shim/scripts/private-containerd.sh}: its own root, state, sockets and log
+ * under {@link #dir()}, our shim's folder first on its PATH. Tests get one from {@link PrivateContainerdExtension}
+ * as a parameter; {@link #start(Path, String, boolean)} and {@link #stop()} are public for tests that need a
+ * second one.
+ *
+ * <p>{@code ctr run --rootfs} gives the container no environment at all (an image would supply PATH), and runc
+ * then cannot find {@code echo}. Pass {@code --env} {@link #PATH_ENV}, or use {@link #runBusybox}.
+ */
+public final class Containerd {
+
+    /** The Go runc shim installed with containerd: the reference our shim is compared with. */
+    public static final String GO_RUNTIME = "io.containerd.runc.v2";
+    /** Our shim, {@code containerd-shim-jrunc-v2}, found on containerd's PATH. */
+    public static final String JRUNC_RUNTIME = "io.containerd.jrunc.v2";
+    /** The environment entry busybox containers need (see the class comment). */
+    public static final String PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** How long {@link #ctr(String...)} waits for ctr. */
+    public static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Path dir;
+    private final String namespace;
+    private final List<Process> background = new CopyOnWriteArrayList<>();
+    private final Thread shutdownHook;
+    private volatile boolean stopped;
+
+    private Containerd(Path dir, String namespace) {
+        this.dir = dir;
+        this.namespace = namespace;
+        this.shutdownHook = new Thread(this::stopQuietly, "stop private containerd " + dir);
+    }
+
+    /**
+     * Starts a private containerd in {@code dir} (e.g. {@code /run/jrunc/it-foo}; leftovers of an earlier,
+     * crashed run there are cleaned first). A JVM shutdown hook stops it if nobody calls {@link #stop()}.
+     *
+     * @param cri keep containerd's CRI plugin enabled
+     * @throws IllegalStateException with the script's output if it did not start
+     */
+    public static Containerd start(Path dir, String namespace, boolean cri) {
+        Testkit.checkPrerequisites();
+        Path abs = dir.toAbsolutePath().normalize();
+        Containerd c = new Containerd(abs, namespace);
+        CtrResult r = script(Map.of("CRI", cri ? "1" : "0"), "start", abs.toString(), namespace);
+        if (!r.ok()) {
+            throw new IllegalStateException("private containerd did not start in " + abs + ": " + r);
+        }
+        Runtime.getRuntime().addShutdownHook(c.shutdownHook);
+        return c;
+    }
+
+    /** Runs {@code private-containerd.sh ARGS} (JRUNC_SHIM_DIR set), echoing its messages to our stderr. */
+    public static CtrResult script(Map<String, String> env, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("bash", Testkit.privateContainerdScript().toString()));
+        cmd.addAll(Arrays.asList(args));
+        Map<String, String> fullEnv = new java.util.HashMap<>(env);
+        fullEnv.putIfAbsent("JRUNC_SHIM_DIR", Testkit.shimDir().toString());
+        CtrResult r = Testkit.run(SCRIPT_TIMEOUT, fullEnv, cmd.toArray(String[]::new));
+        System.err.print(r.stderr());
+        return r;
+    }
+
+    // ---- where things are ----------------------------------------------------------------------------------
+
+    /** containerd's gRPC socket path (what {@code ctr --address} and the shims' {@code -address} get). */
+    public String address() {
+        return dir.resolve("containerd.sock").toString();
+    }
+
+    /** containerd's ttrpc socket path (the shims' TTRPC_ADDRESS, where they publish events). */
+    public String ttrpcAddress() {
+        return dir.resolve("containerd.sock.ttrpc").toString();
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    /** The fixture folder (config.toml, containerd.log, sockets, root/, state/). */
+    public Path dir() {
+        return dir;
+    }
+
+    /** containerd's state folder; bundles are in {@code io.containerd.runtime.v2.task/<ns>/<id>}. */
+    public Path stateDir() {
+        return dir.resolve("state");
+    }
+
+    /** containerd's root folder (metadata, content, snapshots, the bundles' {@code work} targets). */
+    public Path rootDir() {
+        return dir.resolve("root");
+    }
+
+    /** The bundle containerd makes for container {@code id} in our namespace. */
+    public Path bundle(String id) {
+        return stateDir().resolve("io.containerd.runtime.v2.task").resolve(namespace).resolve(id);
+    }
+
+    /** The shim socket path containerd 1.6 expects for container {@code id}: sha256 of address/namespace/id. */
+    public Path shimSocket(String id) {
+        return Path.of("/run/containerd/s", Testkit.sha256Hex(address() + "/" + namespace + "/" + id));
+    }
+
+    /** The shared busybox rootfs for {@code ctr run --rootfs}. */
+    public Path busyboxRootfs() {
+        return Testkit.busyboxRootfs();
+    }
+
+    public Path logFile() {
+        return dir.resolve("containerd.log");
+    }
+
+    /** Everything containerd logged so far (shims' stderr is copied into it too). */
+    public String log() {
+        return Testkit.read(logFile());
+    }
+
+    /** containerd's current pid (changes with {@link #restart()}). */
+    public long pid() {
+        try {
+            return Long.parseLong(Files.readString(dir.resolve("containerd.pid")).strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException("no containerd.pid in " + dir, e);
+        }
+    }
+
+    // ---- ctr -----------------------------------------------------------------------------------------------
+
+    /** {@code ctr --address … --namespace … ARGS}, stdin empty, waits at most 60 s. */
+    public CtrResult ctr(String... args) {
+        return ctr(CTR_TIMEOUT, args);
+    }
+
+    /** Like {@link #ctr(String...)} with another time limit. */
+    public CtrResult ctr(Duration timeout, String... args) {
+        return Testkit.run(timeout, Map.of(), null, ctrCommand(args));
+    }
+
+    /**
+     * Like {@link #ctr(String...)}, with {@code stdin} fed to ctr (and so to a container's stdin), then EOF for ctr.
+     * Note: {@code ctr run} (containerd 1.6) never sends CloseIO, so the container reads the bytes but never sees
+     * EOF: let it read a known amount ({@code read line}, {@code head -n 1}), not {@code cat}.
+     */
+    public CtrResult ctrWithStdin(byte[] stdin, String... args) {
+        return Testkit.run(CTR_TIMEOUT, Map.of(), stdin, ctrCommand(args));
+    }
+
+    /**
+     * Starts {@code ctr … ARGS} without waiting (e.g. {@code events}); stdout goes to {@code stdoutFile}, stderr to
+     * {@code stdoutFile + ".stderr"}. Killed by {@link #stop()} if the test did not stop it.
+     */
+    public Process ctrInBackground(Path stdoutFile, String... args) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(ctrCommand(args))
+                    .redirectInput(new File("/dev/null"))
+                    .redirectOutput(stdoutFile.toFile())
+                    .redirectError(stdoutFile.resolveSibling(stdoutFile.getFileName() + ".stderr").toFile());
+            Testkit.withSystemPath(pb.environment());
+            Process p = pb.start();
+            background.add(p);
+            return p;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code ctr run --rm --runtime RUNTIME --env PATH=… --rootfs <busybox> ID COMMAND…}. */
+    public CtrResult runBusybox(String runtime, String id, String... command) {
+        return ctr(runArgs(List.of("--rm"), runtime, id, command));
+    }
+
+    /** {@code ctr run -d --runtime RUNTIME --env PATH=… --rootfs <busybox> ID COMMAND…} (no stdio). */
+    public CtrResult runBusyboxDetached(String runtime, String id, String... command) {
+        return ctr(runArgs(List.of("-d"), runtime, id, command));
+    }
+
+    private String[] runArgs(List<String> flags, String runtime, String id, String... command) {
+        List<String> a = new ArrayList<>(List.of("run"));
+        a.addAll(flags);
+        a.addAll(List.of("--runtime", runtime, "--env", PATH_ENV, "--rootfs", busyboxRootfs().toString(), id));
+        a.addAll(Arrays.asList(command));
+        return a.toArray(String[]::new);
+    }
+
+    private String[] ctrCommand(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", address(), "--namespace", namespace));
+        cmd.addAll(Arrays.asList(args));
+        return cmd.toArray(String[]::new);
+    }
+
+    // ---- lifecycle -----------------------------------------------------------------------------------------
+
+    /** True if containerd's recorded process is alive. */
+    public boolean isRunning() {
+        try {
+            return Testkit.isAlive(pid());
+        } catch (UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    /** SIGKILL containerd only: shims and containers keep running (for restart tests). Waits until it is dead. */
+    public void kill9() {
+        long pid = pid();
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (Testkit.isAlive(pid)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("containerd pid " + pid + " still alive 10 s after SIGKILL");
+            }
+            sleep(50);
+        }
+    }
+
+    /** Starts containerd again on the same config (stopping it with SIGTERM first if it runs) and waits for it. */
+    public void restart() {
+        CtrResult r = script(Map.of(), "restart", dir.toString());
+        if (!r.ok()) {
+            throw new IllegalStateException("private containerd did not restart: " + r);
+        }
+    }
+
+    /**
+     * Kills the background ctr processes, then stops containerd and removes everything it made (tasks, shims,
+     * runc state, shim sockets, mounts, cgroups, the folder). Safe to call twice.
+     *
+     * @throws IllegalStateException if the script could not clean everything
+     */
+    public synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        for (Process p : background) {
+            p.destroy();
+            try {
+                if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        background.clear();
+        CtrResult r = script(Map.of(), "stop", dir.toString());
+        stopped = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: we are probably running in the hook
+        }
+        if (!r.ok()) {
+            throw new IllegalStateException("private containerd in " + dir + " was not cleaned up completely: " + r);
+        }
+    }
+
+    private void stopQuietly() {
+        try {
+            stop();
+        } catch (RuntimeException e) {
+            System.err.println("stopping private containerd " + dir + " failed: " + e);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Reads a file written by a background ctr (e.g. events), as UTF-8. */
+    public static String readFile(Path p) {
+        try {
+            return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "private containerd " + dir + " (namespace " + namespace + ")";
+    }
+}
