@@ -17,6 +17,8 @@ import java.util.List;
  */
 public final class ProcessTitle {
     private static final int COMM_MAX = 15;
+    private static final int PR_SET_MM = 35;
+    private static final int PR_SET_MM_ARG_END = 9;
 
     private ProcessTitle() {
     }
@@ -38,6 +40,9 @@ public final class ProcessTitle {
                 memory.seek(argStart);
                 memory.write(area);
             }
+            // Shrink the argv area to the new title, so /proc/<pid>/cmdline has no trailing empty arguments.
+            // Needs CAP_SYS_RESOURCE (root, as containerd runs shims); without it the padding stays, harmless.
+            Posix.libc().prctl(PR_SET_MM, PR_SET_MM_ARG_END, argStart + title.length, 0, 0);
             String name = Path.of(argv.get(0)).getFileName().toString();
             Files.writeString(Path.of("/proc/self/comm"), name.length() > COMM_MAX ? name.substring(0, COMM_MAX) : name);
         } catch (IOException | RuntimeException e) {

@@ -1,0 +1,114 @@
+package dev.jrunc.shim.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.jrunc.shim.proto.task.ConnectRequest;
+import dev.jrunc.shim.proto.task.ConnectResponse;
+import dev.jrunc.shim.proto.task.ShutdownRequest;
+import dev.jrunc.shim.ttrpc.TtrpcClient;
+import dev.jrunc.testkit.Testkit;
+
+/**
+ * The {@code start} subcommand run by hand, exactly as containerd runs it: it must print the address and
+ * nothing else (containerd reads stdout and stderr together), must not leave its output pipe to the daemon
+ * (containerd would wait forever), and must find an existing shim of the same group instead of starting another.
+ * No containerd is needed for this: only its flags.
+ */
+class StartCommandIT {
+    /** A containerd address nobody listens on: it only goes into the socket's hash. */
+    private static final String ADDRESS = "/run/jrunc/start-command-it/containerd.sock";
+    private static final String NAMESPACE = "jrunc-it";
+
+    private final List<Long> daemons = new ArrayList<>();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void printsOnlyTheAddressAndReusesTheGroupsShim() throws Exception {
+        Path first = bundle("first");
+        Path second = bundle("second");
+        String expected = "unix:///run/containerd/s/" + Testkit.sha256Hex(ADDRESS + "/" + NAMESPACE + "/start-it");
+
+        String output = start(first, "start-it");
+        assertEquals(expected, output, "start's whole output (stdout and stderr together)");
+        assertFalse(output.contains("\n"), "exactly one line");
+        assertEquals(expected, Files.readString(first.resolve("address")));
+        daemons.addAll(Testkit.pidsWithCmdlineContaining("-address " + ADDRESS));
+        assertEquals(1, daemons.size(), "one shim daemon: " + daemons);
+        long daemon = daemons.get(0);
+
+        String again = start(second, "start-it");
+        assertEquals(expected, again, "a second start for the same group prints the same address");
+        assertEquals(expected, Files.readString(second.resolve("address")));
+        assertEquals(List.of(daemon), Testkit.pidsWithCmdlineContaining("-address " + ADDRESS), "still one daemon");
+
+        try (TtrpcClient client = TtrpcClient.connect(expected)) {
+            ConnectResponse connect = client.call("containerd.task.v2.Task", "Connect",
+                    ConnectRequest.newBuilder().setId("start-it").build(), ConnectResponse.parser(), Duration.ofSeconds(10));
+            assertEquals(daemon, connect.getShimPid(), "the daemon answers on the printed address");
+            assertEquals(List.of("containerd-shim-jrunc-v2", "-namespace", NAMESPACE, "-id", "start-it", "-address", ADDRESS),
+                    Procs.arguments(daemon), "once up, the daemon shows the Go shim's arguments in ps");
+            client.call("containerd.task.v2.Task", "Shutdown", ShutdownRequest.newBuilder().setId("start-it").build(),
+                    com.google.protobuf.Empty.parser(), Duration.ofSeconds(10));
+        }
+        Procs.await("the daemon exits after Shutdown", () -> !Testkit.isAlive(daemon) || "Z".equals(Procs.state(daemon)));
+        assertFalse(Files.exists(Path.of(expected.substring("unix://".length()))), "socket removed on shutdown");
+    }
+
+    private Path bundle(String name) throws Exception {
+        Path bundle = Files.createDirectory(tmp.resolve(name));
+        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"annotations\":{}}");
+        return bundle;
+    }
+
+    /** Runs start like containerd: cwd = bundle, stdin empty, stdout+stderr read together until EOF. */
+    private String start(Path bundle, String id) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(launcher(), "-namespace", NAMESPACE, "-address", ADDRESS,
+                "-publish-binary", "/usr/bin/containerd", "-id", id, "start")
+                .directory(bundle.toFile())
+                .redirectInput(new File("/dev/null"))
+                .redirectErrorStream(true);
+        pb.environment().put("TTRPC_ADDRESS", ADDRESS + ".ttrpc");
+        Process start = pb.start();
+        // Reading to EOF only ends if no daemon kept the pipe: that is the point of this read.
+        CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        String text = output.get(30, TimeUnit.SECONDS);
+        assertTrue(start.waitFor(10, TimeUnit.SECONDS), "start exits");
+        assertEquals(0, start.exitValue(), "start's exit code; output: " + text);
+        return text;
+    }
+
+    private static String launcher() {
+        return System.getProperty("jrunc.launcher", "target/containerd-shim-jrunc-v2");
+    }
+
+    @AfterEach
+    void killDaemons() {
+        for (long pid : Testkit.pidsWithCmdlineContaining("-address " + ADDRESS)) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+}
