@@ -31,16 +31,23 @@ public final class Reaper {
     private final Map<Integer, CompletableFuture<Exit>> spawned = new HashMap<>();
     private final List<Subscriber> subscribers = new CopyOnWriteArrayList<>();
     private long spawnCount;
+    private static Reaper running;
 
     private Reaper() {
     }
 
-    public static Reaper start() {
-        Reaper reaper = new Reaper();
-        Thread thread = new Thread(reaper::reapForever, "reaper");
-        thread.setDaemon(true);
-        thread.start();
-        return reaper;
+    /**
+     * Starts this process's reaper, or returns it if it runs already: a second {@code waitpid(-1)} loop would
+     * take exits from the first.
+     */
+    public static synchronized Reaper start() {
+        if (running == null) {
+            running = new Reaper();
+            Thread thread = new Thread(running::reapForever, "reaper");
+            thread.setDaemon(true);
+            thread.start();
+        }
+        return running;
     }
 
     public void subscribe(Subscriber subscriber) {
