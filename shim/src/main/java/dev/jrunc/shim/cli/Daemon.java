@@ -52,8 +52,8 @@ final class Daemon {
 
         CountDownLatch stop = new CountDownLatch(1);
         TaskService tasks = new TaskService(flags.namespace(), reaper, publisher, stop::countDown);
-        Path socket = flags.socket().isEmpty() ? addressOf(bundle) : Path.of(flags.socket());
-        ServerSocketChannel listener = flags.socket().isEmpty() ? inheritedListener() : bind(socket);
+        ServerSocketChannel listener = flags.socket().isEmpty() ? inheritedListener() : bind(Path.of(flags.socket()));
+        Path socket = socketPath(listener);
         TtrpcServer server = new TtrpcServer(tasks.register(new Services()));
         server.start(listener);
         LOG.log(System.Logger.Level.INFO, "shim serving {0} (pid {1})", socket, String.valueOf(Posix.getpid()));
@@ -102,13 +102,12 @@ final class Daemon {
         return listener;
     }
 
-    /** The socket path {@code start} wrote into the bundle, so we can remove it when we stop. */
-    private static Path addressOf(Path bundle) {
-        try {
-            return Path.of(ShimSocket.stripScheme(Files.readString(bundle.resolve("address")).trim()));
-        } catch (IOException e) {
-            return null;
+    /** Where we listen (the socket file to remove when we stop), as the listening socket itself knows it. */
+    private static Path socketPath(ServerSocketChannel listener) throws IOException {
+        if (listener.getLocalAddress() instanceof UnixDomainSocketAddress address) {
+            return address.getPath();
         }
+        throw new IOException("the inherited socket is not a unix socket: " + listener.getLocalAddress());
     }
 
     /**
