@@ -6,7 +6,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
+import java.io.IOException;
+import java.util.Optional;
+
 import com.google.protobuf.Empty;
+
+import dev.jrunc.shim.cgroups.Cgroup;
+import dev.jrunc.shim.cgroups.Cgroups;
+import dev.jrunc.shim.cgroups.OomWatcher;
 
 import dev.jrunc.shim.events.Publisher;
 import dev.jrunc.shim.events.Topics;
@@ -16,6 +23,7 @@ import dev.jrunc.shim.proto.events.TaskCreate;
 import dev.jrunc.shim.proto.events.TaskDelete;
 import dev.jrunc.shim.proto.events.TaskExit;
 import dev.jrunc.shim.proto.events.TaskIO;
+import dev.jrunc.shim.proto.events.TaskOOM;
 import dev.jrunc.shim.proto.events.TaskStart;
 import dev.jrunc.shim.proto.task.CheckpointTaskRequest;
 import dev.jrunc.shim.proto.task.CloseIORequest;
@@ -38,6 +46,7 @@ import dev.jrunc.shim.proto.task.StartResponse;
 import dev.jrunc.shim.proto.task.StateRequest;
 import dev.jrunc.shim.proto.task.StateResponse;
 import dev.jrunc.shim.proto.task.StatsRequest;
+import dev.jrunc.shim.proto.task.StatsResponse;
 import dev.jrunc.shim.proto.task.UpdateTaskRequest;
 import dev.jrunc.shim.proto.task.WaitRequest;
 import dev.jrunc.shim.proto.task.WaitResponse;
@@ -67,6 +76,7 @@ public final class TaskService {
     private final Publisher publisher;
     private final Runnable shutdown;
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private final OomWatcher oomWatcher;
 
     /** Exits whose pid we do not know (yet): an init can die before its pid file has been read. */
     private final Object pidLock = new Object();
@@ -87,6 +97,7 @@ public final class TaskService {
         this.publisher = publisher;
         this.shutdown = shutdown;
         reaper.subscribe(exit -> exits.execute(() -> handleExit(exit)));
+        this.oomWatcher = new OomWatcher(id -> publisher.publish(Topics.TASK_OOM, TaskOOM.newBuilder().setContainerId(id).build()));
     }
 
     /** Registers every Task method; those not built yet answer Unimplemented, as containerd expects. */
@@ -108,7 +119,7 @@ public final class TaskService {
                 .register(SERVICE, "ResizePty", ResizePtyRequest.parser(), notYet("ResizePty"))
                 .register(SERVICE, "CloseIO", CloseIORequest.parser(), this::closeIO)
                 .register(SERVICE, "Update", UpdateTaskRequest.parser(), notYet("Update"))
-                .register(SERVICE, "Stats", StatsRequest.parser(), notYet("Stats"));
+                .register(SERVICE, "Stats", StatsRequest.parser(), this::stats);
     }
 
     public boolean hasContainers() {
@@ -155,7 +166,28 @@ public final class TaskService {
             publisher.publish(Topics.TASK_START, TaskStart.newBuilder()
                     .setContainerId(container.id()).setPid(init.pid()).build());
         }
+        watchForOom(container);
         return StartResponse.newBuilder().setPid(init.pid()).build();
+    }
+
+    /** Like the Go shim: OOM watching starts once the container runs; failing to watch is not fatal. */
+    private void watchForOom(Container container) {
+        try {
+            Optional<Cgroup> cgroup = Cgroups.ofProcess(container.init().pid());
+            if (cgroup.isPresent()) {
+                oomWatcher.watch(container.id(), cgroup.get());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot watch {0} for OOM kills: {1}", container.id(), e.getMessage());
+        }
+    }
+
+    /** The container's cgroup metrics (what {@code ctr task metrics} and kubelet's stats read). */
+    StatsResponse stats(StatsRequest request) throws Exception {
+        Container container = container(request.getId());
+        Cgroup cgroup = Cgroups.ofProcess(container.init().pid())
+                .orElseThrow(() -> new TtrpcException(Code.NOT_FOUND, "cgroup does not exist: not found"));
+        return StatsResponse.newBuilder().setStats(cgroup.stats()).build();
     }
 
     StateResponse state(StateRequest request) throws TtrpcException {
