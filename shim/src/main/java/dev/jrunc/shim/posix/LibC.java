@@ -104,6 +104,17 @@ public interface LibC {
 
     int connect(int fd, byte[] address, int addressLength);
 
+    int shutdown(int fd, int how);
+
+    /** accept4(2) without the peer's address. */
+    int accept4(int fd, Pointer address, Pointer addressLength, int flags);
+
+    /** recvmsg(2): how a file descriptor (runc's pty master) arrives over a unix socket, as SCM_RIGHTS. */
+    long recvmsg(int fd, Pointer message, int flags);
+
+    /** ioctl(2) with a pointer argument, e.g. TIOCSWINSZ to resize a terminal. */
+    int ioctl(int fd, long request, Pointer argument);
+
     // --- mounts --------------------------------------------------------------------------------------------------
 
     int mount(String source, String target, String filesystemType, long flags, String data);

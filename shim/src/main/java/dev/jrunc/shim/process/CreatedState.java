@@ -1,6 +1,8 @@
 package dev.jrunc.shim.process;
 
 import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.ttrpc.Code;
+import dev.jrunc.shim.ttrpc.TtrpcException;
 
 /** After {@code runc create}: the init exists and waits for {@code runc start}. */
 final class CreatedState implements InitState {
@@ -20,6 +22,25 @@ final class CreatedState implements InitState {
     public void delete(InitProcess process) throws Exception {
         process.runcDelete();
         process.transition(new DeletedState());
+    }
+
+    @Override
+    public void pause(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot pause a created process");
+    }
+
+    @Override
+    public void resume(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot resume a created process");
+    }
+
+    @Override
+    public void update(InitProcess process, byte[] resources) throws Exception {
+        process.runcUpdate(resources);
+    }
+
+    @Override
+    public void checkExec() {
     }
 
     @Override

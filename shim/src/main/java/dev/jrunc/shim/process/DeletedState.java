@@ -4,7 +4,7 @@ import dev.jrunc.shim.proto.types.Status;
 import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.TtrpcException;
 
-/** runc's state and the rootfs are gone. Nothing is left to do; everything answers NotFound. */
+/** runc's state and the rootfs are gone. Nothing is left to do; most things answer NotFound. */
 final class DeletedState implements InitState {
 
     @Override
@@ -20,6 +20,26 @@ final class DeletedState implements InitState {
     @Override
     public void delete(InitProcess process) throws TtrpcException {
         throw new TtrpcException(Code.NOT_FOUND, "cannot delete a deleted process: not found");
+    }
+
+    @Override
+    public void pause(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot pause a deleted process");
+    }
+
+    @Override
+    public void resume(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot resume a deleted process");
+    }
+
+    @Override
+    public void update(InitProcess process, byte[] resources) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot update a deleted process");
+    }
+
+    @Override
+    public void checkExec() throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot exec in a deleted state");
     }
 
     @Override

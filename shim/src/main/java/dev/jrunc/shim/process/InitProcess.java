@@ -18,8 +18,13 @@ import dev.jrunc.shim.ttrpc.TtrpcException;
 /**
  * A container's first process — the one runc creates, whose exit ends the container. Its behaviour per state
  * lives in the {@link InitState} classes; this class holds its data and the runc calls the states use.
+ *
+ * <p>Operations take the process's lock (one runc call at a time per container); reading its state does not,
+ * so State answers at once even while a slow runc call is in flight.
  */
-public final class InitProcess {
+public final class InitProcess implements ContainerProcess {
+    private static final System.Logger LOG = System.getLogger("jrunc.process");
+
     private final String id;
     private final Bundle bundle;
     private final Runc runc;
@@ -27,9 +32,10 @@ public final class InitProcess {
     private final ProcessIO io;
     private final int pid;
     private final CountDownLatch exitedLatch = new CountDownLatch(1);
-    private InitState state = new CreatedState();
-    private int exitStatus;
-    private Instant exitedAt;
+    private volatile InitState state = new CreatedState();
+    private volatile boolean pausing;
+    private volatile int exitStatus;
+    private volatile Instant exitedAt;
 
     private InitProcess(String id, Bundle bundle, Runc runc, Stdio stdio, ProcessIO io, int pid) {
         this.id = id;
@@ -45,14 +51,13 @@ public final class InitProcess {
      * stdio, and waits for {@code runc start}. runc itself has exited, so the init is now our child — we are
      * its subreaper.
      */
-    public static InitProcess create(String id, Bundle bundle, Runc runc, Stdio stdio, Runc.CreateOptions options,
-                                     int ioUid, int ioGid) throws IOException, TtrpcException {
-        if (stdio.terminal()) {
-            throw new TtrpcException(Code.UNIMPLEMENTED, "jrunc: terminal (tty) containers are not supported yet");
-        }
+    public static InitProcess create(String id, Bundle bundle, Runc runc, Stdio stdio, boolean noPivot,
+                                     boolean noNewKeyring, int ioUid, int ioGid) throws IOException, TtrpcException {
         ProcessIO io = ProcessIO.open(id, stdio, ioUid, ioGid);
         try {
-            runc.create(id, options, io.childStdin(), io.childStdout(), io.childStderr());
+            runc.create(id, new Runc.CreateOptions(bundle.initPidFile(), noPivot, noNewKeyring, io.consoleSocket()),
+                    io.childStdin(), io.childStdout(), io.childStderr());
+            io.started();
         } catch (RuncException e) {
             io.close();
             throw new TtrpcException(Code.UNKNOWN, "OCI runtime create failed: " + e.getMessage());
@@ -60,48 +65,86 @@ public final class InitProcess {
             io.close();
             throw e;
         }
-        io.started();
         return new InitProcess(id, bundle, runc, stdio, io, bundle.readInitPid());
     }
 
+    @Override
     public String id() {
         return id;
     }
 
+    @Override
     public int pid() {
         return pid;
     }
 
+    @Override
     public Stdio stdio() {
         return stdio;
     }
 
-    public synchronized Status status() {
-        return state.status();
+    Bundle bundle() {
+        return bundle;
     }
 
-    public synchronized int exitStatus() {
+    Runc runc() {
+        return runc;
+    }
+
+    @Override
+    public Status status() {
+        return pausing ? Status.PAUSING : state.status();
+    }
+
+    @Override
+    public int exitStatus() {
         return exitStatus;
     }
 
-    /** When the init exited; null while it has not. */
-    public synchronized Instant exitedAt() {
+    @Override
+    public Instant exitedAt() {
         return exitedAt;
     }
 
+    @Override
+    public boolean hasExited() {
+        return exitedAt != null;
+    }
+
+    @Override
     public synchronized void start() throws Exception {
         state.start(this);
     }
 
+    @Override
     public synchronized void kill(int signal, boolean all) throws Exception {
         state.kill(this, signal, all);
     }
 
+    @Override
     public synchronized void delete() throws Exception {
         state.delete(this);
     }
 
-    /** The reaper saw our pid exit. */
+    public synchronized void pause() throws Exception {
+        state.pause(this);
+    }
+
+    public synchronized void resume() throws Exception {
+        state.resume(this);
+    }
+
+    /** New cgroup limits: an OCI LinuxResources JSON. */
+    public synchronized void update(byte[] resources) throws Exception {
+        state.update(this, resources);
+    }
+
+    /** Throws if the container's state allows no new exec (paused, stopped, deleted). */
+    public void checkExec() throws Exception {
+        state.checkExec();
+    }
+
+    @Override
     public synchronized void setExited(Exit exit) {
         if (exitedAt != null) {
             return;
@@ -112,18 +155,22 @@ public final class InitProcess {
         exitedLatch.countDown();
     }
 
-    /** Blocks until the init has exited (a Wait call can block here for the container's whole life). */
+    @Override
     public void awaitExit() throws InterruptedException {
         exitedLatch.await();
     }
 
-    /** CloseIO: the client has no more input; the container sees end of file on stdin. */
+    @Override
     public void closeStdin() {
         io.closeStdin();
     }
 
-    public synchronized boolean hasExited() {
-        return exitedAt != null;
+    @Override
+    public void resize(int width, int height) throws IOException {
+        if (hasExited()) {
+            throw new IOException("cannot resize a stopped container");
+        }
+        io.resize(width, height);
     }
 
     // --- what the states do ------------------------------------------------------------------------------------
@@ -145,6 +192,42 @@ public final class InitProcess {
             runc.kill(id, signal, all);
         } catch (RuncException e) {
             throw killError(e.getMessage());
+        }
+    }
+
+    void runcPause() throws IOException, TtrpcException {
+        pausing = true;
+        try {
+            runc.pause(id);
+        } catch (RuncException e) {
+            throw new TtrpcException(Code.UNKNOWN, "OCI runtime pause failed: " + e.getMessage());
+        } finally {
+            pausing = false;
+        }
+    }
+
+    void runcResume() throws IOException, TtrpcException {
+        try {
+            runc.resume(id);
+        } catch (RuncException e) {
+            throw new TtrpcException(Code.UNKNOWN, "OCI runtime resume failed: " + e.getMessage());
+        }
+    }
+
+    void runcUpdate(byte[] resources) throws IOException, TtrpcException {
+        try {
+            runc.update(id, resources);
+        } catch (RuncException e) {
+            throw new TtrpcException(Code.UNKNOWN, "OCI runtime update failed: " + e.getMessage());
+        }
+    }
+
+    /** After the init died frozen: thaw the cgroup so its other processes can die too. */
+    void thawAfterExit() {
+        try {
+            runc.resume(id);
+        } catch (RuncException | IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "resume after exit of paused {0}: {1}", id, e.getMessage());
         }
     }
 

@@ -7,9 +7,13 @@ import dev.jrunc.shim.proto.types.Status;
  * container?" is answered by one method in one file ({@link StoppedState#start}). The lifecycle:
  *
  * <pre>
- *   created ──start──▶ running ──exit──▶ stopped ──delete──▶ deleted
- *      │  └──────────────exit──────────────▲                   ▲
- *      └────────────────────────delete─────────────────────────┘
+ *   created ──start──▶ running ◀──resume── paused
+ *      │                  │  └────pause──────▲ │
+ *      │                  exit                 exit
+ *      │                  ▼                    │
+ *      ├──────exit────▶ stopped ◀──────────────┘
+ *      │                  │
+ *      └────delete────▶ deleted ◀──delete──
  * </pre>
  *
  * Operations run with the process's lock held; a state changes the process with {@link InitProcess#transition}.
@@ -21,6 +25,16 @@ interface InitState {
     void kill(InitProcess process, int signal, boolean all) throws Exception;
 
     void delete(InitProcess process) throws Exception;
+
+    void pause(InitProcess process) throws Exception;
+
+    void resume(InitProcess process) throws Exception;
+
+    /** runc update with new cgroup limits. */
+    void update(InitProcess process, byte[] resources) throws Exception;
+
+    /** Throws if no exec may be added to the container in this state. */
+    void checkExec() throws Exception;
 
     /** The reaper saw the init exit. */
     void exited(InitProcess process);

@@ -4,7 +4,7 @@ import dev.jrunc.shim.proto.types.Status;
 import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.TtrpcException;
 
-/** The container's process runs. Only its exit (or a signal that causes it) moves it on. */
+/** The container's process runs. Only its exit (or a signal that causes it) or a pause moves it on. */
 final class RunningState implements InitState {
 
     @Override
@@ -20,6 +20,26 @@ final class RunningState implements InitState {
     @Override
     public void delete(InitProcess process) throws TtrpcException {
         throw new TtrpcException(Code.UNKNOWN, "cannot delete a running process");
+    }
+
+    @Override
+    public void pause(InitProcess process) throws Exception {
+        process.runcPause();
+        process.transition(new PausedState());
+    }
+
+    @Override
+    public void resume(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot resume a running process");
+    }
+
+    @Override
+    public void update(InitProcess process, byte[] resources) throws Exception {
+        process.runcUpdate(resources);
+    }
+
+    @Override
+    public void checkExec() {
     }
 
     @Override

@@ -26,6 +26,26 @@ final class StoppedState implements InitState {
     }
 
     @Override
+    public void pause(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot pause a stopped container");
+    }
+
+    @Override
+    public void resume(InitProcess process) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot resume a stopped container");
+    }
+
+    @Override
+    public void update(InitProcess process, byte[] resources) throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot update a stopped container");
+    }
+
+    @Override
+    public void checkExec() throws TtrpcException {
+        throw new TtrpcException(Code.UNKNOWN, "cannot exec in a stopped state");
+    }
+
+    @Override
     public void exited(InitProcess process) {
         // already recorded
     }

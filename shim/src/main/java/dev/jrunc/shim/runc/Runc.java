@@ -75,6 +75,46 @@ public final class Runc {
         run(args, stdin, stdout, stderr);
     }
 
+    /**
+     * {@code runc exec --detach}: one more process in the running container, described by an OCI Process JSON
+     * file. Like create, runc exits once the process runs; the process becomes our child (we are its subreaper).
+     */
+    public void exec(String id, Path processJson, Path pidFile, String consoleSocket, int stdin, int stdout, int stderr)
+            throws RuncException, IOException {
+        List<String> args = new ArrayList<>(List.of("exec", "--process", processJson.toString()));
+        if (consoleSocket != null) {
+            args.addAll(List.of("--console-socket", consoleSocket));
+        }
+        args.addAll(List.of("--detach", "--pid-file", pidFile.toString(), id));
+        run(args, stdin, stdout, stderr);
+    }
+
+    /** {@code runc pause}: freezes every process of the container (the freezer cgroup). */
+    public void pause(String id) throws RuncException, IOException {
+        run(List.of("pause", id));
+    }
+
+    public void resume(String id) throws RuncException, IOException {
+        run(List.of("resume", id));
+    }
+
+    /** {@code runc update --resources -}: new cgroup limits, as OCI LinuxResources JSON on runc's stdin. */
+    public void update(String id, byte[] resourcesJson) throws RuncException, IOException {
+        int[] pipe = Posix.pipe();
+        try {
+            if (resourcesJson.length > 60 * 1024) {
+                throw new IOException("resources JSON too large: " + resourcesJson.length + " bytes");
+            }
+            // Small enough for the pipe's buffer: write it all, close, and runc reads it to the end.
+            Posix.writeFully(pipe[1], resourcesJson, resourcesJson.length);
+            Posix.close(pipe[1]);
+            pipe[1] = -1;
+            run(List.of("update", "--resources", "-", id), pipe[0]);
+        } finally {
+            Posix.closeQuietly(pipe[0], pipe[1]);
+        }
+    }
+
     /** {@code runc start}: the waiting init execs the container's process. */
     public void start(String id) throws RuncException, IOException {
         run(List.of("start", id));
@@ -110,9 +150,14 @@ public final class Runc {
     }
 
     private String run(List<String> command) throws RuncException, IOException {
+        return run(command, -1);
+    }
+
+    /** Runs runc with its stdout and stderr in memory; returns the output, or throws with runc's error. */
+    private String run(List<String> command, int stdin) throws RuncException, IOException {
         int output = Posix.memfd("runc-output");
         try {
-            run(command, -1, output, output);
+            run(command, stdin, output, output);
             return new String(Posix.readAll(output), StandardCharsets.UTF_8);
         } catch (RuncException e) {
             String text = new String(Posix.readAll(output), StandardCharsets.UTF_8).trim();

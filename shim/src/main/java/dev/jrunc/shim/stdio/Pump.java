@@ -10,10 +10,10 @@ import dev.jrunc.shim.posix.Posix;
  * Copies bytes from one fd to another on its own thread until end of file — one direction of a container's
  * stdio, e.g. the container's stdout pipe into the client's stdout FIFO.
  *
- * <p>Both fds are switched to non-blocking and waited on with poll(2), so a pump can be cancelled: a blocked
- * read(2) cannot be interrupted from Java, and a container's background process may hold its stdout open
- * forever. When the pump ends (EOF, error or cancel) it closes both fds: closing the FIFO's write side is how
- * the client learns the output is complete.
+ * <p>Both fds are non-blocking and waited on with poll(2), so a pump can be cancelled: a blocked read(2) cannot
+ * be interrupted from Java, and a container's background process may hold its stdout open forever. When the
+ * pump ends (EOF, error or cancel) it closes the fds it owns: closing the FIFO's write side is how the client
+ * learns the output is complete.
  */
 final class Pump {
     private static final System.Logger LOG = System.getLogger("jrunc.stdio");
@@ -23,13 +23,26 @@ final class Pump {
     private final String name;
     private final int from;
     private final int to;
+    private final boolean closeFrom;
+    private final boolean closeTo;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean cancelled;
 
+    /** A pump that owns both fds: it makes them non-blocking and closes them when it ends. */
     Pump(String name, int from, int to) {
+        this(name, from, to, true, true);
+    }
+
+    /**
+     * @param closeFrom false when {@code from} is shared (a terminal's master) and its owner closes it
+     * @param closeTo   the same for {@code to}
+     */
+    Pump(String name, int from, int to, boolean closeFrom, boolean closeTo) {
         this.name = name;
         this.from = from;
         this.to = to;
+        this.closeFrom = closeFrom;
+        this.closeTo = closeTo;
     }
 
     void start() {
@@ -49,8 +62,12 @@ final class Pump {
 
     private void run() {
         try (Poller.Buffer buffer = Poller.buffer(BUFFER_SIZE)) {
-            Posix.setBlocking(from, false);
-            Posix.setBlocking(to, false);
+            if (closeFrom) {
+                Posix.setBlocking(from, false);
+            }
+            if (closeTo) {
+                Posix.setBlocking(to, false);
+            }
             while (!cancelled) {
                 if (!Poller.waitReadable(from, POLL_MILLIS)) {
                     continue;
@@ -69,7 +86,12 @@ final class Pump {
         } catch (Exception e) {
             LOG.log(System.Logger.Level.DEBUG, "stdio {0} stopped: {1}", name, e.getMessage());
         } finally {
-            Posix.closeQuietly(from, to);
+            if (closeFrom) {
+                Posix.close(from);
+            }
+            if (closeTo) {
+                Posix.close(to);
+            }
             done.countDown();
         }
     }

@@ -4,12 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.jrunc.shim.bundle.Bundle;
 import dev.jrunc.shim.mount.Mounts;
+import dev.jrunc.shim.process.ContainerProcess;
+import dev.jrunc.shim.process.ExecProcess;
 import dev.jrunc.shim.process.InitProcess;
 import dev.jrunc.shim.proto.runc.Options;
 import dev.jrunc.shim.proto.task.CreateTaskRequest;
@@ -20,7 +25,7 @@ import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.TtrpcException;
 
 /**
- * One container this shim serves: its bundle, its runc, its init process.
+ * One container this shim serves: its bundle, its runc, its init process and its exec'd processes.
  *
  * <p>{@link #create} is the Create call's whole critical path: mount the rootfs, remember the options, set up
  * stdio, {@code runc create}.
@@ -32,13 +37,16 @@ final class Container {
     private final Bundle bundle;
     private final InitProcess init;
     private final Runc runc;
+    private final Options options;
     private final boolean privatePidNamespace;
+    private final Map<String, ExecProcess> execs = new ConcurrentHashMap<>();
 
-    private Container(String id, Bundle bundle, InitProcess init, Runc runc) {
+    private Container(String id, Bundle bundle, InitProcess init, Runc runc, Options options) {
         this.id = id;
         this.bundle = bundle;
         this.init = init;
         this.runc = runc;
+        this.options = options;
         this.privatePidNamespace = bundle.hasPrivatePidNamespace();
     }
 
@@ -62,10 +70,9 @@ final class Container {
             String binary = options.getBinaryName().isEmpty() ? "runc" : options.getBinaryName();
             Runc runc = new Runc(reaper, binary, root, dir, options.getSystemdCgroup());
             Stdio stdio = new Stdio(request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
-            InitProcess init = InitProcess.create(request.getId(), bundle, runc, stdio,
-                    new Runc.CreateOptions(bundle.initPidFile(), options.getNoPivotRoot(), options.getNoNewKeyring(), null),
-                    (int) options.getIoUid(), (int) options.getIoGid());
-            return new Container(request.getId(), bundle, init, runc);
+            InitProcess init = InitProcess.create(request.getId(), bundle, runc, stdio, options.getNoPivotRoot(),
+                    options.getNoNewKeyring(), (int) options.getIoUid(), (int) options.getIoGid());
+            return new Container(request.getId(), bundle, init, runc, options);
         } catch (IOException | TtrpcException | RuntimeException e) {
             if (mounted) {
                 Mounts.unmountAll(bundle.rootfs());
@@ -104,6 +111,38 @@ final class Container {
 
     Runc runc() {
         return runc;
+    }
+
+    /** The init for exec id "", else that exec. */
+    ContainerProcess process(String execId) throws TtrpcException {
+        if (execId.isEmpty()) {
+            return init;
+        }
+        ExecProcess exec = execs.get(execId);
+        if (exec == null) {
+            throw new TtrpcException(Code.NOT_FOUND, "process does not exist " + execId + ": not found");
+        }
+        return exec;
+    }
+
+    /** The Exec call: a new process, not started yet. Exec ids are unique per container. */
+    ExecProcess addExec(String execId, Any spec, boolean terminal, String stdin, String stdout, String stderr)
+            throws Exception {
+        init.checkExec();
+        ExecProcess exec = new ExecProcess(execId, init, spec.getValue().toByteArray(),
+                new Stdio(stdin, stdout, stderr, terminal), (int) options.getIoUid(), (int) options.getIoGid());
+        if (execs.putIfAbsent(execId, exec) != null) {
+            throw new TtrpcException(Code.ALREADY_EXISTS, "id " + execId + ": already exists");
+        }
+        return exec;
+    }
+
+    void removeExec(String execId) {
+        execs.remove(execId);
+    }
+
+    Collection<ExecProcess> execs() {
+        return execs.values();
     }
 
     /**

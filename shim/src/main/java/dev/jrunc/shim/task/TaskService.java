@@ -1,30 +1,36 @@
 package dev.jrunc.shim.task;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-import java.io.IOException;
-import java.util.Optional;
-
+import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 
 import dev.jrunc.shim.cgroups.Cgroup;
 import dev.jrunc.shim.cgroups.Cgroups;
 import dev.jrunc.shim.cgroups.OomWatcher;
-
 import dev.jrunc.shim.events.Publisher;
 import dev.jrunc.shim.events.Topics;
 import dev.jrunc.shim.posix.Posix;
+import dev.jrunc.shim.process.ContainerProcess;
+import dev.jrunc.shim.process.ExecProcess;
 import dev.jrunc.shim.process.InitProcess;
 import dev.jrunc.shim.proto.events.TaskCreate;
 import dev.jrunc.shim.proto.events.TaskDelete;
+import dev.jrunc.shim.proto.events.TaskExecAdded;
+import dev.jrunc.shim.proto.events.TaskExecStarted;
 import dev.jrunc.shim.proto.events.TaskExit;
 import dev.jrunc.shim.proto.events.TaskIO;
 import dev.jrunc.shim.proto.events.TaskOOM;
+import dev.jrunc.shim.proto.events.TaskPaused;
+import dev.jrunc.shim.proto.events.TaskResumed;
 import dev.jrunc.shim.proto.events.TaskStart;
+import dev.jrunc.shim.proto.runc.ProcessDetails;
 import dev.jrunc.shim.proto.task.CheckpointTaskRequest;
 import dev.jrunc.shim.proto.task.CloseIORequest;
 import dev.jrunc.shim.proto.task.ConnectRequest;
@@ -60,27 +66,32 @@ import dev.jrunc.shim.ttrpc.TtrpcException;
 
 /**
  * {@code containerd.task.v2.Task}: the service containerd calls on the shim's socket, one method per task
- * operation (Create, Start, State, Wait, Kill, Delete, …).
+ * operation. Every call names a container id and an exec id ("" = the container's init process).
  *
  * <p>Events go out in the order containerd's clients rely on — /tasks/create, /tasks/start, /tasks/exit,
- * /tasks/delete — because each is published while holding the container's lock, and the reaper's exits are
- * handled one at a time on a single thread that takes the same lock.
+ * /tasks/delete (and /tasks/exec-added, /tasks/exec-started, /tasks/exit for execs) — because each is published
+ * while holding the container's lock, and the reaper's exits are handled one at a time on a single thread that
+ * takes the same lock.
  */
 public final class TaskService {
     public static final String SERVICE = "containerd.task.v2.Task";
     private static final System.Logger LOG = System.getLogger("jrunc.task");
     private static final int MAX_UNCLAIMED_EXITS = 1024;
+    private static final String PROCESS_DETAILS = "containerd.runc.v1.ProcessDetails";
 
     private final String namespace;
     private final Reaper reaper;
     private final Publisher publisher;
     private final Runnable shutdown;
-    private final Map<String, Container> containers = new ConcurrentHashMap<>();
     private final OomWatcher oomWatcher;
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
-    /** Exits whose pid we do not know (yet): an init can die before its pid file has been read. */
+    /** Which running process a pid is, and exits whose pid we do not know (yet). */
+    private record Owner(Container container, ContainerProcess process) {
+    }
+
     private final Object pidLock = new Object();
-    private final Map<Integer, Container> byPid = new ConcurrentHashMap<>();
+    private final Map<Integer, Owner> byPid = new ConcurrentHashMap<>();
     private final LinkedHashMap<Integer, Exit> unclaimedExits = new LinkedHashMap<>();
     private final ExecutorService exits = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "exits");
@@ -96,11 +107,11 @@ public final class TaskService {
         this.reaper = reaper;
         this.publisher = publisher;
         this.shutdown = shutdown;
-        reaper.subscribe(exit -> exits.execute(() -> handleExit(exit)));
         this.oomWatcher = new OomWatcher(id -> publisher.publish(Topics.TASK_OOM, TaskOOM.newBuilder().setContainerId(id).build()));
+        reaper.subscribe(exit -> exits.execute(() -> handleExit(exit)));
     }
 
-    /** Registers every Task method; those not built yet answer Unimplemented, as containerd expects. */
+    /** Registers every Task method; those not built (Checkpoint) answer Unimplemented, as containerd expects. */
     public Services register(Services services) {
         return services
                 .register(SERVICE, "Create", CreateTaskRequest.parser(), this::create)
@@ -109,24 +120,24 @@ public final class TaskService {
                 .register(SERVICE, "Wait", WaitRequest.parser(), this::await)
                 .register(SERVICE, "Kill", KillRequest.parser(), this::kill)
                 .register(SERVICE, "Delete", DeleteRequest.parser(), this::delete)
+                .register(SERVICE, "Exec", ExecProcessRequest.parser(), this::exec)
                 .register(SERVICE, "Pids", PidsRequest.parser(), this::pids)
+                .register(SERVICE, "Pause", PauseRequest.parser(), this::pause)
+                .register(SERVICE, "Resume", ResumeRequest.parser(), this::resume)
+                .register(SERVICE, "ResizePty", ResizePtyRequest.parser(), this::resizePty)
+                .register(SERVICE, "CloseIO", CloseIORequest.parser(), this::closeIO)
+                .register(SERVICE, "Update", UpdateTaskRequest.parser(), this::update)
+                .register(SERVICE, "Stats", StatsRequest.parser(), this::stats)
                 .register(SERVICE, "Connect", ConnectRequest.parser(), this::connect)
                 .register(SERVICE, "Shutdown", ShutdownRequest.parser(), this::shutdown)
-                .register(SERVICE, "Pause", PauseRequest.parser(), notYet("Pause"))
-                .register(SERVICE, "Resume", ResumeRequest.parser(), notYet("Resume"))
-                .register(SERVICE, "Checkpoint", CheckpointTaskRequest.parser(), notYet("Checkpoint"))
-                .register(SERVICE, "Exec", ExecProcessRequest.parser(), notYet("Exec"))
-                .register(SERVICE, "ResizePty", ResizePtyRequest.parser(), notYet("ResizePty"))
-                .register(SERVICE, "CloseIO", CloseIORequest.parser(), this::closeIO)
-                .register(SERVICE, "Update", UpdateTaskRequest.parser(), notYet("Update"))
-                .register(SERVICE, "Stats", StatsRequest.parser(), this::stats);
+                .register(SERVICE, "Checkpoint", CheckpointTaskRequest.parser(), notYet("Checkpoint"));
     }
 
     public boolean hasContainers() {
         return !containers.isEmpty();
     }
 
-    // --- the task lifecycle -------------------------------------------------------------------------------------
+    // --- a container's init ----------------------------------------------------------------------------------
 
     CreateTaskResponse create(CreateTaskRequest request) throws Exception {
         if (containers.containsKey(request.getId())) {
@@ -134,13 +145,8 @@ public final class TaskService {
         }
         Container container = Container.create(request, namespace, reaper);
         InitProcess init = container.init();
-        Exit early;
         synchronized (container) {
             containers.put(container.id(), container);
-            synchronized (pidLock) {
-                byPid.put(init.pid(), container);
-                early = unclaimedExits.remove(init.pid());
-            }
             publisher.publish(Topics.TASK_CREATE, TaskCreate.newBuilder()
                     .setContainerId(container.id())
                     .setBundle(request.getBundle())
@@ -150,24 +156,29 @@ public final class TaskService {
                     .setCheckpoint(request.getCheckpoint())
                     .setPid(init.pid())
                     .build());
-        }
-        if (early != null) {
-            exits.execute(() -> handleExit(early));
+            watchPid(container, init);
         }
         return CreateTaskResponse.newBuilder().setPid(init.pid()).build();
     }
 
     StartResponse start(StartRequest request) throws Exception {
         Container container = container(request.getId());
-        noExecs(request.getExecId());
-        InitProcess init = container.init();
+        ContainerProcess process = container.process(request.getExecId());
         synchronized (container) {
-            init.start();
-            publisher.publish(Topics.TASK_START, TaskStart.newBuilder()
-                    .setContainerId(container.id()).setPid(init.pid()).build());
+            process.start();
+            if (process instanceof ExecProcess) {
+                publisher.publish(Topics.TASK_EXEC_STARTED, TaskExecStarted.newBuilder()
+                        .setContainerId(container.id()).setExecId(process.id()).setPid(process.pid()).build());
+                watchPid(container, process);
+            } else {
+                publisher.publish(Topics.TASK_START, TaskStart.newBuilder()
+                        .setContainerId(container.id()).setPid(process.pid()).build());
+            }
         }
-        watchForOom(container);
-        return StartResponse.newBuilder().setPid(init.pid()).build();
+        if (process instanceof InitProcess) {
+            watchForOom(container);
+        }
+        return StartResponse.newBuilder().setPid(process.pid()).build();
     }
 
     /** Like the Go shim: OOM watching starts once the container runs; failing to watch is not fatal. */
@@ -182,6 +193,145 @@ public final class TaskService {
         }
     }
 
+    DeleteResponse delete(DeleteRequest request) throws Exception {
+        Container container = container(request.getId());
+        ContainerProcess process = container.process(request.getExecId());
+        synchronized (container) {
+            process.delete();
+            byPid.remove(process.pid());
+            if (process instanceof ExecProcess) {
+                container.removeExec(process.id());
+            } else {
+                containers.remove(container.id());
+                publisher.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
+                        .setContainerId(container.id())
+                        .setPid(process.pid())
+                        .setExitStatus(process.exitStatus())
+                        .setExitedAt(Timestamps.of(process.exitedAt()))
+                        .setId(container.id())
+                        .build());
+            }
+        }
+        return DeleteResponse.newBuilder()
+                .setPid(process.pid())
+                .setExitStatus(process.exitStatus())
+                .setExitedAt(Timestamps.of(process.exitedAt()))
+                .build();
+    }
+
+    // --- any process ---------------------------------------------------------------------------------------------
+
+    StateResponse state(StateRequest request) throws TtrpcException {
+        Container container = container(request.getId());
+        ContainerProcess process = container.process(request.getExecId());
+        return StateResponse.newBuilder()
+                .setId(process.id())
+                .setBundle(container.bundle().dir().toString())
+                .setPid(process.pid())
+                .setStatus(process.status())
+                .setStdin(process.stdio().stdin())
+                .setStdout(process.stdio().stdout())
+                .setStderr(process.stdio().stderr())
+                .setTerminal(process.stdio().terminal())
+                .setExitStatus(process.exitStatus())
+                .setExitedAt(Timestamps.of(process.exitedAt()))
+                .setExecId(request.getExecId())
+                .build();
+    }
+
+    /** Blocks until the process exits: containerd holds this call open for the process's whole life. */
+    WaitResponse await(WaitRequest request) throws Exception {
+        ContainerProcess process = container(request.getId()).process(request.getExecId());
+        process.awaitExit();
+        return WaitResponse.newBuilder()
+                .setExitStatus(process.exitStatus())
+                .setExitedAt(Timestamps.of(process.exitedAt()))
+                .build();
+    }
+
+    Empty kill(KillRequest request) throws Exception {
+        container(request.getId()).process(request.getExecId()).kill(request.getSignal(), request.getAll());
+        return Empty.getDefaultInstance();
+    }
+
+    /** Adds an exec'd process (not started yet: Start with its exec id does that). */
+    Empty exec(ExecProcessRequest request) throws Exception {
+        Container container = container(request.getId());
+        synchronized (container) {
+            container.addExec(request.getExecId(), request.getSpec(), request.getTerminal(),
+                    request.getStdin(), request.getStdout(), request.getStderr());
+            publisher.publish(Topics.TASK_EXEC_ADDED, TaskExecAdded.newBuilder()
+                    .setContainerId(container.id()).setExecId(request.getExecId()).build());
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    Empty resizePty(ResizePtyRequest request) throws Exception {
+        ContainerProcess process = container(request.getId()).process(request.getExecId());
+        try {
+            process.resize((int) request.getWidth(), (int) request.getHeight());
+        } catch (IOException e) {
+            throw new TtrpcException(Code.UNKNOWN, e.getMessage());
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    Empty closeIO(CloseIORequest request) throws TtrpcException {
+        ContainerProcess process = container(request.getId()).process(request.getExecId());
+        if (request.getStdin()) {
+            process.closeStdin();
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    // --- the container as a whole -----------------------------------------------------------------------------
+
+    Empty pause(PauseRequest request) throws Exception {
+        Container container = container(request.getId());
+        container.init().pause();
+        publisher.publish(Topics.TASK_PAUSED, TaskPaused.newBuilder().setContainerId(container.id()).build());
+        return Empty.getDefaultInstance();
+    }
+
+    Empty resume(ResumeRequest request) throws Exception {
+        Container container = container(request.getId());
+        container.init().resume();
+        publisher.publish(Topics.TASK_RESUMED, TaskResumed.newBuilder().setContainerId(container.id()).build());
+        return Empty.getDefaultInstance();
+    }
+
+    /** New cgroup limits (an OCI LinuxResources JSON); annotations are ignored, as by the Go shim. */
+    Empty update(UpdateTaskRequest request) throws Exception {
+        container(request.getId()).init().update(request.getResources().getValue().toByteArray());
+        return Empty.getDefaultInstance();
+    }
+
+    /** Every process of the container ({@code runc ps}); exec'd ones carry their exec id. */
+    PidsResponse pids(PidsRequest request) throws Exception {
+        Container container = container(request.getId());
+        Map<Integer, String> execIds = new java.util.HashMap<>();
+        for (ExecProcess exec : container.execs()) {
+            if (exec.pid() > 0) {
+                execIds.put(exec.pid(), exec.id());
+            }
+        }
+        PidsResponse.Builder response = PidsResponse.newBuilder();
+        try {
+            for (int pid : container.runc().ps(container.id())) {
+                ProcessInfo.Builder info = ProcessInfo.newBuilder().setPid(pid);
+                String execId = execIds.get(pid);
+                if (execId != null) {
+                    info.setInfo(Any.newBuilder().setTypeUrl(PROCESS_DETAILS)
+                            .setValue(ProcessDetails.newBuilder().setExecId(execId).build().toByteString()));
+                }
+                response.addProcesses(info);
+            }
+        } catch (RuncException e) {
+            throw new TtrpcException(Code.UNKNOWN, "failed to list processes: " + e.getMessage());
+        }
+        return response.build();
+    }
+
     /** The container's cgroup metrics (what {@code ctr task metrics} and kubelet's stats read). */
     StatsResponse stats(StatsRequest request) throws Exception {
         Container container = container(request.getId());
@@ -190,87 +340,7 @@ public final class TaskService {
         return StatsResponse.newBuilder().setStats(cgroup.stats()).build();
     }
 
-    StateResponse state(StateRequest request) throws TtrpcException {
-        Container container = container(request.getId());
-        noExecs(request.getExecId());
-        InitProcess init = container.init();
-        return StateResponse.newBuilder()
-                .setId(container.id())
-                .setBundle(container.bundle().dir().toString())
-                .setPid(init.pid())
-                .setStatus(init.status())
-                .setStdin(init.stdio().stdin())
-                .setStdout(init.stdio().stdout())
-                .setStderr(init.stdio().stderr())
-                .setTerminal(init.stdio().terminal())
-                .setExitStatus(init.exitStatus())
-                .setExitedAt(Timestamps.of(init.exitedAt()))
-                .build();
-    }
-
-    /** Blocks until the process exits: containerd holds this call open for the container's whole life. */
-    WaitResponse await(WaitRequest request) throws Exception {
-        Container container = container(request.getId());
-        noExecs(request.getExecId());
-        InitProcess init = container.init();
-        init.awaitExit();
-        return WaitResponse.newBuilder()
-                .setExitStatus(init.exitStatus())
-                .setExitedAt(Timestamps.of(init.exitedAt()))
-                .build();
-    }
-
-    Empty kill(KillRequest request) throws Exception {
-        Container container = container(request.getId());
-        noExecs(request.getExecId());
-        container.init().kill(request.getSignal(), request.getAll());
-        return Empty.getDefaultInstance();
-    }
-
-    DeleteResponse delete(DeleteRequest request) throws Exception {
-        Container container = container(request.getId());
-        noExecs(request.getExecId());
-        InitProcess init = container.init();
-        synchronized (container) {
-            init.delete();
-            containers.remove(container.id());
-            byPid.remove(init.pid());
-            publisher.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
-                    .setContainerId(container.id())
-                    .setPid(init.pid())
-                    .setExitStatus(init.exitStatus())
-                    .setExitedAt(Timestamps.of(init.exitedAt()))
-                    .setId(container.id())
-                    .build());
-        }
-        return DeleteResponse.newBuilder()
-                .setPid(init.pid())
-                .setExitStatus(init.exitStatus())
-                .setExitedAt(Timestamps.of(init.exitedAt()))
-                .build();
-    }
-
-    PidsResponse pids(PidsRequest request) throws Exception {
-        Container container = container(request.getId());
-        PidsResponse.Builder response = PidsResponse.newBuilder();
-        try {
-            for (int pid : container.runc().ps(container.id())) {
-                response.addProcesses(ProcessInfo.newBuilder().setPid(pid));
-            }
-        } catch (RuncException e) {
-            throw new TtrpcException(Code.UNKNOWN, "failed to list processes: " + e.getMessage());
-        }
-        return response.build();
-    }
-
-    Empty closeIO(CloseIORequest request) throws TtrpcException {
-        Container container = container(request.getId());
-        noExecs(request.getExecId());
-        if (request.getStdin()) {
-            container.init().closeStdin();
-        }
-        return Empty.getDefaultInstance();
-    }
+    // --- the shim itself ----------------------------------------------------------------------------------------
 
     /** Liveness and pids; answers for unknown ids too (containerd calls it after a delete). */
     ConnectResponse connect(ConnectRequest request) {
@@ -284,6 +354,7 @@ public final class TaskService {
     /** containerd 1.6 asks after every Delete; a shim serving a group or a pod keeps running while it has containers. */
     Empty shutdown(ShutdownRequest request) {
         if (containers.isEmpty()) {
+            oomWatcher.close();
             shutdown.run();
         }
         return Empty.getDefaultInstance();
@@ -291,12 +362,28 @@ public final class TaskService {
 
     // --- exits --------------------------------------------------------------------------------------------------
 
+    /**
+     * Now that the process runs, its exit may be matched to it. It may already have exited (and been reaped)
+     * before we knew its pid: then its exit is waiting among the unclaimed ones, and is handled now — after the
+     * create or start event the caller has just published.
+     */
+    private void watchPid(Container container, ContainerProcess process) {
+        Exit early;
+        synchronized (pidLock) {
+            byPid.put(process.pid(), new Owner(container, process));
+            early = unclaimedExits.remove(process.pid());
+        }
+        if (early != null) {
+            exits.execute(() -> handleExit(early));
+        }
+    }
+
     /** One exit from the reaper, on the single "exits" thread. */
     private void handleExit(Exit exit) {
-        Container container;
+        Owner owner;
         synchronized (pidLock) {
-            container = byPid.get(exit.pid());
-            if (container == null) {
+            owner = byPid.get(exit.pid());
+            if (owner == null) {
                 unclaimedExits.put(exit.pid(), exit);
                 if (unclaimedExits.size() > MAX_UNCLAIMED_EXITS) {
                     unclaimedExits.remove(unclaimedExits.keySet().iterator().next());
@@ -304,8 +391,9 @@ public final class TaskService {
                 return;
             }
         }
-        InitProcess init = container.init();
-        if (container.needsKillAllOnExit()) {
+        Container container = owner.container();
+        ContainerProcess process = owner.process();
+        if (process instanceof InitProcess && container.needsKillAllOnExit()) {
             try {
                 container.runc().kill(container.id(), Posix.SIGKILL, true);
             } catch (Exception e) {
@@ -313,13 +401,13 @@ public final class TaskService {
             }
         }
         synchronized (container) {
-            if (init.hasExited()) {
+            if (process.hasExited()) {
                 return;
             }
-            init.setExited(exit);
+            process.setExited(exit);
             publisher.publish(Topics.TASK_EXIT, TaskExit.newBuilder()
                     .setContainerId(container.id())
-                    .setId(container.id())
+                    .setId(process.id())
                     .setPid(exit.pid())
                     .setExitStatus(exit.status())
                     .setExitedAt(Timestamps.of(exit.exitedAt()))
@@ -335,13 +423,6 @@ public final class TaskService {
             throw new TtrpcException(Code.NOT_FOUND, "container not created: not found");
         }
         return container;
-    }
-
-    /** Exec'd processes come with the parity issue; until then an exec id names nothing. */
-    private static void noExecs(String execId) throws TtrpcException {
-        if (!execId.isEmpty()) {
-            throw new TtrpcException(Code.NOT_FOUND, "process does not exist " + execId + ": not found");
-        }
     }
 
     private static <Req extends com.google.protobuf.MessageLite> dev.jrunc.shim.ttrpc.UnaryMethod<Req, Empty> notYet(String method) {

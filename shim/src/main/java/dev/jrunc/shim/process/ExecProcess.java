@@ -1,0 +1,214 @@
+package dev.jrunc.shim.process;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import dev.jrunc.shim.json.Json;
+import dev.jrunc.shim.posix.Posix;
+import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.reaper.Exit;
+import dev.jrunc.shim.runc.RuncException;
+import dev.jrunc.shim.stdio.ProcessIO;
+import dev.jrunc.shim.stdio.Stdio;
+import dev.jrunc.shim.ttrpc.Code;
+import dev.jrunc.shim.ttrpc.TtrpcException;
+
+/**
+ * One more process in a running container ({@code ctr task exec}, {@code kubectl exec}): described by an OCI
+ * Process (args, env, cwd, user, terminal), started with {@code runc exec --detach}, which joins the container's
+ * namespaces and cgroup. Like the init, once runc has exited the process is our child, and we reap it.
+ */
+public final class ExecProcess implements ContainerProcess {
+    private final String execId;
+    private final InitProcess init;
+    private final byte[] processJson;
+    private final Stdio stdio;
+    private final int ioUid;
+    private final int ioGid;
+    private final CountDownLatch exitedLatch = new CountDownLatch(1);
+    private volatile ExecState state = new ExecState.Created();
+    private volatile ProcessIO io;
+    private volatile int pid;
+    private volatile int exitStatus;
+    private volatile Instant exitedAt;
+
+    /**
+     * @param processSpec the OCI Process JSON from the Exec call; its {@code terminal} is set from {@code stdio}
+     */
+    public ExecProcess(String execId, InitProcess init, byte[] processSpec, Stdio stdio, int ioUid, int ioGid)
+            throws TtrpcException {
+        this.execId = execId;
+        this.init = init;
+        this.stdio = stdio;
+        this.ioUid = ioUid;
+        this.ioGid = ioGid;
+        this.processJson = withTerminal(processSpec, stdio.terminal());
+    }
+
+    private static byte[] withTerminal(byte[] spec, boolean terminal) throws TtrpcException {
+        try {
+            if (!(Json.parse(new String(spec, StandardCharsets.UTF_8)) instanceof Map<?, ?> process)) {
+                throw new TtrpcException(Code.INVALID_ARGUMENT, "exec spec is not a JSON object");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> editable = (Map<String, Object>) process;
+            editable.put("terminal", terminal);
+            return Json.write(editable).getBytes(StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new TtrpcException(Code.INVALID_ARGUMENT, "invalid exec spec: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public String id() {
+        return execId;
+    }
+
+    @Override
+    public int pid() {
+        return pid;
+    }
+
+    @Override
+    public Stdio stdio() {
+        return stdio;
+    }
+
+    /** An exec reads as paused while its container is (it is frozen with it). */
+    @Override
+    public Status status() {
+        Status own = state.status();
+        Status container = init.status();
+        if (own == Status.RUNNING && (container == Status.PAUSED || container == Status.PAUSING)) {
+            return container;
+        }
+        return own;
+    }
+
+    @Override
+    public int exitStatus() {
+        return exitStatus;
+    }
+
+    @Override
+    public Instant exitedAt() {
+        return exitedAt;
+    }
+
+    @Override
+    public boolean hasExited() {
+        return exitedAt != null;
+    }
+
+    @Override
+    public synchronized void start() throws Exception {
+        state.start(this);
+    }
+
+    /** {@code all} means nothing for a single process. */
+    @Override
+    public synchronized void kill(int signal, boolean all) throws Exception {
+        state.kill(this, signal);
+    }
+
+    @Override
+    public synchronized void delete() throws Exception {
+        state.delete(this);
+    }
+
+    @Override
+    public synchronized void setExited(Exit exit) {
+        if (exitedAt != null) {
+            return;
+        }
+        exitStatus = exit.status();
+        exitedAt = exit.exitedAt();
+        state.exited(this);
+        exitedLatch.countDown();
+    }
+
+    @Override
+    public void awaitExit() throws InterruptedException {
+        exitedLatch.await();
+    }
+
+    @Override
+    public void closeStdin() {
+        ProcessIO current = io;
+        if (current != null) {
+            current.closeStdin();
+        }
+    }
+
+    @Override
+    public void resize(int width, int height) throws IOException {
+        ProcessIO current = io;
+        if (hasExited()) {
+            throw new IOException("cannot resize a stopped process");
+        }
+        if (current != null) {
+            current.resize(width, height);
+        }
+    }
+
+    // --- what the states do ------------------------------------------------------------------------------------
+
+    void transition(ExecState next) {
+        state = next;
+    }
+
+    /** runc exec: the Process JSON goes to a private temporary file, which runc reads and we remove. */
+    void runcExec() throws Exception {
+        if (init.hasExited()) {
+            throw new TtrpcException(Code.FAILED_PRECONDITION, "container " + init.id() + " init process is not running");
+        }
+        Path spec = Files.createTempFile(Path.of(System.getenv().getOrDefault("XDG_RUNTIME_DIR", "/tmp")), "runc-process", "",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        ProcessIO started = ProcessIO.open(init.id() + "-" + execId, stdio, ioUid, ioGid);
+        try {
+            Files.write(spec, processJson);
+            init.runc().exec(init.id(), spec, pidFile(), started.consoleSocket(),
+                    started.childStdin(), started.childStdout(), started.childStderr());
+            started.started();
+        } catch (RuncException e) {
+            started.close();
+            throw new TtrpcException(Code.UNKNOWN, "OCI runtime exec failed: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            started.close();
+            throw e;
+        } finally {
+            Files.deleteIfExists(spec);
+        }
+        io = started;
+        pid = Integer.parseInt(Files.readString(pidFile()).trim());
+    }
+
+    void signal(int signal) throws Exception {
+        if (!Posix.kill(pid, signal)) {
+            throw new TtrpcException(Code.NOT_FOUND, "process already finished: not found");
+        }
+    }
+
+    /** Deleted: stop the stdio (bounded drain) and forget the pid file. */
+    void release() {
+        ProcessIO current = io;
+        if (current != null) {
+            current.close();
+        }
+        try {
+            Files.deleteIfExists(pidFile());
+        } catch (IOException ignored) {
+            // the bundle is going away anyway
+        }
+    }
+
+    private Path pidFile() {
+        return init.bundle().dir().resolve(execId + ".pid");
+    }
+}
