@@ -1,6 +1,7 @@
 package dev.jrunc.shim.process;
 
 import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.runc.Runc;
 import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.TtrpcException;
 
@@ -37,6 +38,11 @@ final class CreatedState implements InitState {
     @Override
     public void update(InitProcess process, byte[] resources) throws Exception {
         process.runcUpdate(resources);
+    }
+
+    @Override
+    public void checkpoint(InitProcess process, Runc.CheckpointOptions options) throws Exception {
+        throw new TtrpcException(Code.UNKNOWN, "cannot checkpoint a created state");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.jrunc.shim.process;
 
 import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.runc.Runc;
 import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.TtrpcException;
 
@@ -35,6 +36,11 @@ final class DeletedState implements InitState {
     @Override
     public void update(InitProcess process, byte[] resources) throws TtrpcException {
         throw new TtrpcException(Code.UNKNOWN, "cannot update a deleted process");
+    }
+
+    @Override
+    public void checkpoint(InitProcess process, Runc.CheckpointOptions options) throws Exception {
+        throw new TtrpcException(Code.UNKNOWN, "cannot checkpoint a deleted process");
     }
 
     @Override

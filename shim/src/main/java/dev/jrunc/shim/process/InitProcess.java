@@ -139,6 +139,11 @@ public final class InitProcess implements ContainerProcess {
         state.update(this, resources);
     }
 
+    /** runc checkpoint: CRIU writes the container's processes to {@code options.imagePath()}. */
+    public synchronized void checkpoint(Runc.CheckpointOptions options) throws Exception {
+        state.checkpoint(this, options);
+    }
+
     /** Throws if the container's state allows no new exec (paused, stopped, deleted). */
     public void checkExec() throws Exception {
         state.checkExec();
@@ -219,6 +224,23 @@ public final class InitProcess implements ContainerProcess {
             runc.update(id, resources);
         } catch (RuncException e) {
             throw new TtrpcException(Code.UNKNOWN, "OCI runtime update failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * CRIU works in a scratch directory; when it fails, its dump.log (the only place that says why) is kept
+     * as {@code <bundle>/criu-dump.log} and named in the error, as the Go shim does.
+     */
+    void runcCheckpoint(Runc.CheckpointOptions options) throws IOException, TtrpcException {
+        try {
+            runc.checkpoint(id, options);
+        } catch (RuncException e) {
+            java.nio.file.Path dumpLog = bundle.dir().resolve("criu-dump.log");
+            java.nio.file.Path workLog = options.workPath().resolve("dump.log");
+            if (java.nio.file.Files.exists(workLog)) {
+                java.nio.file.Files.copy(workLog, dumpLog, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+            throw new TtrpcException(Code.UNKNOWN, "OCI runtime checkpoint failed: " + e.getMessage() + " path= " + dumpLog);
         }
     }
 

@@ -33,6 +33,9 @@ interface InitState {
     /** runc update with new cgroup limits. */
     void update(InitProcess process, byte[] resources) throws Exception;
 
+    /** runc checkpoint (CRIU). */
+    void checkpoint(InitProcess process, dev.jrunc.shim.runc.Runc.CheckpointOptions options) throws Exception;
+
     /** Throws if no exec may be added to the container in this state. */
     void checkExec() throws Exception;
 

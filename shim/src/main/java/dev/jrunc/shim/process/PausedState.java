@@ -1,6 +1,7 @@
 package dev.jrunc.shim.process;
 
 import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.runc.Runc;
 import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.TtrpcException;
 
@@ -36,6 +37,11 @@ final class PausedState implements InitState {
     @Override
     public void update(InitProcess process, byte[] resources) throws Exception {
         process.runcUpdate(resources);
+    }
+
+    @Override
+    public void checkpoint(InitProcess process, Runc.CheckpointOptions options) throws Exception {
+        process.runcCheckpoint(options);
     }
 
     @Override

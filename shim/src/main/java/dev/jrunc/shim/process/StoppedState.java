@@ -1,6 +1,7 @@
 package dev.jrunc.shim.process;
 
 import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.runc.Runc;
 import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.TtrpcException;
 
@@ -38,6 +39,11 @@ final class StoppedState implements InitState {
     @Override
     public void update(InitProcess process, byte[] resources) throws TtrpcException {
         throw new TtrpcException(Code.UNKNOWN, "cannot update a stopped container");
+    }
+
+    @Override
+    public void checkpoint(InitProcess process, Runc.CheckpointOptions options) throws Exception {
+        throw new TtrpcException(Code.UNKNOWN, "cannot checkpoint a stopped container");
     }
 
     @Override

@@ -115,6 +115,41 @@ public final class Runc {
         }
     }
 
+    /** What {@code runc checkpoint} is asked to do (containerd's CheckpointOptions, spelled as runc's flags). */
+    public record CheckpointOptions(Path imagePath, Path workPath, boolean leaveRunning, boolean tcpEstablished,
+                                    boolean externalUnixSockets, boolean shellJob, boolean fileLocks,
+                                    List<String> emptyNamespaces, String cgroupsMode) {
+    }
+
+    /** {@code runc checkpoint}: CRIU dumps the container's processes into an image directory. */
+    public void checkpoint(String id, CheckpointOptions options) throws RuncException, IOException {
+        List<String> args = new ArrayList<>(List.of("checkpoint", "--image-path", options.imagePath().toString(),
+                "--work-path", options.workPath().toString()));
+        if (options.leaveRunning()) {
+            args.add("--leave-running");
+        }
+        if (options.tcpEstablished()) {
+            args.add("--tcp-established");
+        }
+        if (options.externalUnixSockets()) {
+            args.add("--ext-unix-sk");
+        }
+        if (options.shellJob()) {
+            args.add("--shell-job");
+        }
+        if (options.fileLocks()) {
+            args.add("--file-locks");
+        }
+        for (String namespace : options.emptyNamespaces()) {
+            args.addAll(List.of("--empty-ns", namespace));
+        }
+        if (!options.cgroupsMode().isEmpty()) {
+            args.addAll(List.of("--manage-cgroups-mode", options.cgroupsMode()));
+        }
+        args.add(id);
+        run(args);
+    }
+
     /** {@code runc start}: the waiting init execs the container's process. */
     public void start(String id) throws RuncException, IOException {
         run(List.of("start", id));

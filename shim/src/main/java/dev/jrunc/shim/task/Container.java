@@ -16,6 +16,7 @@ import dev.jrunc.shim.mount.Mounts;
 import dev.jrunc.shim.process.ContainerProcess;
 import dev.jrunc.shim.process.ExecProcess;
 import dev.jrunc.shim.process.InitProcess;
+import dev.jrunc.shim.proto.runc.CheckpointOptions;
 import dev.jrunc.shim.proto.runc.Options;
 import dev.jrunc.shim.proto.task.CreateTaskRequest;
 import dev.jrunc.shim.reaper.Reaper;
@@ -52,6 +53,9 @@ final class Container {
 
     static Container create(CreateTaskRequest request, String namespace, Reaper reaper)
             throws IOException, TtrpcException {
+        if (!request.getCheckpoint().isEmpty()) {
+            throw new TtrpcException(Code.UNIMPLEMENTED, "jrunc: creating a task from a checkpoint (runc restore) is not supported yet");
+        }
         Options options = runcOptions(request.getOptions());
         Path dir = Path.of(request.getBundle());
         if (request.getBundle().isEmpty() || !Files.isDirectory(dir)) {
@@ -94,6 +98,18 @@ final class Container {
             return Options.parseFrom(any.getValue());
         } catch (InvalidProtocolBufferException e) {
             throw new TtrpcException(Code.INVALID_ARGUMENT, "invalid runc options: " + e.getMessage());
+        }
+    }
+
+    /** containerd.runc.v1.CheckpointOptions from a Checkpoint call (bare or prefixed type URL); defaults if absent. */
+    static CheckpointOptions checkpointOptions(Any any) throws TtrpcException {
+        if (any.getTypeUrl().isEmpty()) {
+            return CheckpointOptions.getDefaultInstance();
+        }
+        try {
+            return CheckpointOptions.parseFrom(any.getValue());
+        } catch (InvalidProtocolBufferException e) {
+            throw new TtrpcException(Code.INVALID_ARGUMENT, "invalid checkpoint options: " + e.getMessage());
         }
     }
 

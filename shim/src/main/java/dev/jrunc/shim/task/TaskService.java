@@ -30,6 +30,7 @@ import dev.jrunc.shim.proto.events.TaskOOM;
 import dev.jrunc.shim.proto.events.TaskPaused;
 import dev.jrunc.shim.proto.events.TaskResumed;
 import dev.jrunc.shim.proto.events.TaskStart;
+import dev.jrunc.shim.proto.runc.CheckpointOptions;
 import dev.jrunc.shim.proto.runc.ProcessDetails;
 import dev.jrunc.shim.proto.task.CheckpointTaskRequest;
 import dev.jrunc.shim.proto.task.CloseIORequest;
@@ -59,6 +60,7 @@ import dev.jrunc.shim.proto.task.WaitResponse;
 import dev.jrunc.shim.proto.types.ProcessInfo;
 import dev.jrunc.shim.reaper.Exit;
 import dev.jrunc.shim.reaper.Reaper;
+import dev.jrunc.shim.runc.Runc;
 import dev.jrunc.shim.runc.RuncException;
 import dev.jrunc.shim.ttrpc.Code;
 import dev.jrunc.shim.ttrpc.Services;
@@ -111,7 +113,7 @@ public final class TaskService {
         reaper.subscribe(exit -> exits.execute(() -> handleExit(exit)));
     }
 
-    /** Registers every Task method; those not built (Checkpoint) answer Unimplemented, as containerd expects. */
+    /** Registers every Task method. */
     public Services register(Services services) {
         return services
                 .register(SERVICE, "Create", CreateTaskRequest.parser(), this::create)
@@ -130,7 +132,7 @@ public final class TaskService {
                 .register(SERVICE, "Stats", StatsRequest.parser(), this::stats)
                 .register(SERVICE, "Connect", ConnectRequest.parser(), this::connect)
                 .register(SERVICE, "Shutdown", ShutdownRequest.parser(), this::shutdown)
-                .register(SERVICE, "Checkpoint", CheckpointTaskRequest.parser(), notYet("Checkpoint"));
+                .register(SERVICE, "Checkpoint", CheckpointTaskRequest.parser(), this::checkpoint);
     }
 
     public boolean hasContainers() {
@@ -306,6 +308,33 @@ public final class TaskService {
         return Empty.getDefaultInstance();
     }
 
+    /** runc checkpoint (CRIU) into the request's path; the container keeps running unless the options say exit. */
+    Empty checkpoint(CheckpointTaskRequest request) throws Exception {
+        Container container = container(request.getId());
+        CheckpointOptions options = Container.checkpointOptions(request.getOptions());
+        java.nio.file.Path work = options.getWorkPath().isEmpty()
+                ? container.bundle().dir().resolve("criu-work") : java.nio.file.Path.of(options.getWorkPath());
+        String image = options.getImagePath().isEmpty() ? request.getPath() : options.getImagePath();
+        try {
+            container.init().checkpoint(new Runc.CheckpointOptions(java.nio.file.Path.of(image), work, !options.getExit(),
+                    options.getOpenTcp(), options.getExternalUnixSockets(), options.getTerminal(), options.getFileLocks(),
+                    options.getEmptyNamespacesList(), options.getCgroupsMode()));
+        } finally {
+            if (options.getWorkPath().isEmpty()) {
+                deleteRecursively(work);
+            }
+        }
+        return Empty.getDefaultInstance();
+    }
+
+    private static void deleteRecursively(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // scratch space; nothing depends on it
+        }
+    }
+
     /** Every process of the container ({@code runc ps}); exec'd ones carry their exec id. */
     PidsResponse pids(PidsRequest request) throws Exception {
         Container container = container(request.getId());
@@ -425,9 +454,4 @@ public final class TaskService {
         return container;
     }
 
-    private static <Req extends com.google.protobuf.MessageLite> dev.jrunc.shim.ttrpc.UnaryMethod<Req, Empty> notYet(String method) {
-        return request -> {
-            throw new TtrpcException(Code.UNIMPLEMENTED, "jrunc: " + method + " is not implemented yet");
-        };
-    }
 }
