@@ -10,11 +10,16 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+
 import dev.jrunc.shim.bundle.Bundle;
+import dev.jrunc.shim.bundle.RuntimeOptions;
 import dev.jrunc.shim.posix.Posix;
 import dev.jrunc.shim.posix.PosixException;
 import dev.jrunc.shim.posix.Spawn;
 import dev.jrunc.shim.posix.UnixSocket;
+import dev.jrunc.shim.proto.runc.Options;
 
 /**
  * {@code start}: make sure a shim serves this container, print its address, exit.
@@ -40,7 +45,7 @@ final class StartCommand {
     static int run(ShimFlags flags) {
         PrintStream out = System.out;
         try {
-            discardStdin();
+            Options options = readOptions();
             Path bundleDir = Path.of("").toAbsolutePath();
             String group = Bundle.load(bundleDir).groupKey(flags.id());
             Path socket = ShimSocket.path(flags.address(), flags.namespace(), group);
@@ -52,6 +57,9 @@ final class StartCommand {
                 int daemon = spawnDaemon(flags, bundleDir, listener);
                 Posix.close(listener);
                 adjustOomScore(daemon);
+                if (!options.getShimCgroup().isEmpty()) {
+                    ShimCgroup.join(options.getShimCgroup(), daemon);
+                }
             }
             out.print(address);
             out.flush();
@@ -126,13 +134,22 @@ final class StartCommand {
     }
 
     /**
-     * containerd writes the runtime options to our stdin (containerd 2.3: bootstrap parameters). Nothing in
-     * them concerns this shim's start, but the pipe must be drained. A terminal (a human running start by
-     * hand) is left alone.
+     * containerd writes the container's runtime options to our stdin (containerd 2.3: bootstrap parameters,
+     * which read as options we do not know, so: defaults). Only shim_cgroup concerns start. A terminal (a human
+     * running start by hand) is left alone.
      */
-    private static void discardStdin() throws IOException {
-        if (!Posix.isTerminal(0)) {
-            System.in.transferTo(java.io.OutputStream.nullOutputStream());
+    private static Options readOptions() throws IOException {
+        if (Posix.isTerminal(0)) {
+            return Options.getDefaultInstance();
+        }
+        byte[] stdin = System.in.readAllBytes();
+        if (stdin.length == 0) {
+            return Options.getDefaultInstance();
+        }
+        try {
+            return RuntimeOptions.from(Any.parseFrom(stdin));
+        } catch (InvalidProtocolBufferException notAnAny) {
+            return Options.getDefaultInstance();
         }
     }
 }

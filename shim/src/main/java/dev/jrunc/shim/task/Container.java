@@ -12,6 +12,7 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.jrunc.shim.bundle.Bundle;
+import dev.jrunc.shim.bundle.RuntimeOptions;
 import dev.jrunc.shim.mount.Mounts;
 import dev.jrunc.shim.process.ContainerProcess;
 import dev.jrunc.shim.process.ExecProcess;
@@ -32,8 +33,6 @@ import dev.jrunc.shim.ttrpc.TtrpcException;
  * stdio, {@code runc create}.
  */
 final class Container {
-    private static final String RUNC_OPTIONS = "containerd.runc.v1.Options";
-
     private final String id;
     private final Bundle bundle;
     private final InitProcess init;
@@ -56,7 +55,12 @@ final class Container {
         if (!request.getCheckpoint().isEmpty()) {
             throw new TtrpcException(Code.UNIMPLEMENTED, "jrunc: creating a task from a checkpoint (runc restore) is not supported yet");
         }
-        Options options = runcOptions(request.getOptions());
+        Options options;
+        try {
+            options = RuntimeOptions.from(request.getOptions());
+        } catch (IOException e) {
+            throw new TtrpcException(Code.INVALID_ARGUMENT, e.getMessage());
+        }
         Path dir = Path.of(request.getBundle());
         if (request.getBundle().isEmpty() || !Files.isDirectory(dir)) {
             throw new TtrpcException(Code.NOT_FOUND, "bundle " + dir + " does not exist: not found");
@@ -82,22 +86,6 @@ final class Container {
                 Mounts.unmountAll(bundle.rootfs());
             }
             throw e;
-        }
-    }
-
-    /**
-     * The runc options containerd sends (ctr and CRI for runc-type runtimes). Other option types (such as CRI's
-     * runtimeoptions for custom runtimes) carry nothing for us and are ignored, as the Go shim does.
-     */
-    static Options runcOptions(Any any) throws TtrpcException {
-        String type = any.getTypeUrl();
-        if (!type.equals(RUNC_OPTIONS) && !type.endsWith("/" + RUNC_OPTIONS)) {
-            return Options.getDefaultInstance();
-        }
-        try {
-            return Options.parseFrom(any.getValue());
-        } catch (InvalidProtocolBufferException e) {
-            throw new TtrpcException(Code.INVALID_ARGUMENT, "invalid runc options: " + e.getMessage());
         }
     }
 
