@@ -22,7 +22,8 @@ import dev.jrunc.shim.ttrpc.TtrpcException;
  *
  * <p>One thread sends from a queue, so publishing never blocks a Task call and events keep their order
  * (containerd's clients rely on /tasks/start arriving before /tasks/exit). If containerd is away (restarting),
- * the sender reconnects and retries each event a few times, then drops it, as the Go shim does.
+ * the sender reconnects and retries, holding back the events behind it so their order is kept, for 1+2+3+4+5 =
+ * 15 seconds; then it drops that event, as the Go shim does.
  */
 public final class RemotePublisher implements Publisher {
     private static final System.Logger LOG = System.getLogger("jrunc.events");
@@ -102,7 +103,7 @@ public final class RemotePublisher implements Publisher {
                 if (closing && attempt > 1) {
                     break;
                 }
-                sleep(attempt * 200L);
+                sleep(attempt * 1000L);
             } catch (TtrpcException e) {
                 LOG.log(System.Logger.Level.WARNING, "containerd refused event {0}: {1}", envelope.getTopic(), e.getMessage());
                 return;

@@ -82,6 +82,19 @@ class LifecycleIT {
     }
 
     @Test
+    void theShimsLogReachesContainerdsLogOneLinePerEntry(Containerd containerd) {
+        containerd.runBusybox(JRUNC, "logged", "echo", "hi").assertOk();
+        containerd.runBusybox(JRUNC, "logged-fail", "/no/such/program");   // an expected failure: no stack trace
+
+        List<String> ours = containerd.log().lines().filter(l -> l.contains("runtime=io.containerd.jrunc.v2")).toList();
+        assertTrue(ours.stream().anyMatch(l -> l.contains("level=info") && l.contains("msg=\"runc create --bundle ")
+                && l.contains("logged ")), "runc create is logged through the log FIFO: " + ours);
+        assertTrue(ours.stream().allMatch(l -> l.startsWith("time=\"")), "every line is one logfmt entry: " + ours);
+        assertTrue(containerd.log().lines().noneMatch(l -> l.startsWith("\tat ") || l.startsWith("Caused by")),
+                "no stack traces in containerd's log");
+    }
+
+    @Test
     void eventsComeInOrder(Containerd containerd) throws Exception {
         Path events = containerd.dir().resolve("events-order.txt");
         Process watcher = containerd.ctrInBackground(events, "events");
