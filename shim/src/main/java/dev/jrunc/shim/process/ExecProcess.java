@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 import dev.jrunc.shim.json.Json;
 import dev.jrunc.shim.posix.Posix;
@@ -31,12 +30,10 @@ public final class ExecProcess implements ContainerProcess {
     private final Stdio stdio;
     private final int ioUid;
     private final int ioGid;
-    private final CountDownLatch exitedLatch = new CountDownLatch(1);
+    private final ExitRecord exit = new ExitRecord();
     private volatile ExecState state = new ExecState.Created();
     private volatile ProcessIO io;
     private volatile int pid;
-    private volatile int exitStatus;
-    private volatile Instant exitedAt;
 
     /**
      * @param processSpec the OCI Process JSON from the Exec call; its {@code terminal} is set from {@code stdio}
@@ -93,17 +90,17 @@ public final class ExecProcess implements ContainerProcess {
 
     @Override
     public int exitStatus() {
-        return exitStatus;
+        return exit.status();
     }
 
     @Override
     public Instant exitedAt() {
-        return exitedAt;
+        return exit.at();
     }
 
     @Override
     public boolean hasExited() {
-        return exitedAt != null;
+        return exit.at() != null;
     }
 
     @Override
@@ -123,19 +120,16 @@ public final class ExecProcess implements ContainerProcess {
     }
 
     @Override
-    public synchronized void setExited(Exit exit) {
-        if (exitedAt != null) {
-            return;
+    public synchronized void setExited(Exit reaped) {
+        if (exit.record(reaped)) {
+            state.exited(this);
+            exit.release();
         }
-        exitStatus = exit.status();
-        exitedAt = exit.exitedAt();
-        state.exited(this);
-        exitedLatch.countDown();
     }
 
     @Override
     public void awaitExit() throws InterruptedException {
-        exitedLatch.await();
+        exit.await();
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.jrunc.shim.process;
 
 import java.io.IOException;
 import java.time.Instant;
-import java.util.concurrent.CountDownLatch;
 
 import dev.jrunc.shim.bundle.Bundle;
 import dev.jrunc.shim.mount.Mounts;
@@ -31,11 +30,9 @@ public final class InitProcess implements ContainerProcess {
     private final Stdio stdio;
     private final ProcessIO io;
     private final int pid;
-    private final CountDownLatch exitedLatch = new CountDownLatch(1);
+    private final ExitRecord exit = new ExitRecord();
     private volatile InitState state = new CreatedState();
     private volatile boolean pausing;
-    private volatile int exitStatus;
-    private volatile Instant exitedAt;
 
     private InitProcess(String id, Bundle bundle, Runc runc, Stdio stdio, ProcessIO io, int pid) {
         this.id = id;
@@ -98,17 +95,17 @@ public final class InitProcess implements ContainerProcess {
 
     @Override
     public int exitStatus() {
-        return exitStatus;
+        return exit.status();
     }
 
     @Override
     public Instant exitedAt() {
-        return exitedAt;
+        return exit.at();
     }
 
     @Override
     public boolean hasExited() {
-        return exitedAt != null;
+        return exit.at() != null;
     }
 
     @Override
@@ -150,19 +147,16 @@ public final class InitProcess implements ContainerProcess {
     }
 
     @Override
-    public synchronized void setExited(Exit exit) {
-        if (exitedAt != null) {
-            return;
+    public synchronized void setExited(Exit reaped) {
+        if (exit.record(reaped)) {
+            state.exited(this);
+            exit.release();
         }
-        exitStatus = exit.status();
-        exitedAt = exit.exitedAt();
-        state.exited(this);
-        exitedLatch.countDown();
     }
 
     @Override
     public void awaitExit() throws InterruptedException {
-        exitedLatch.await();
+        exit.await();
     }
 
     @Override
