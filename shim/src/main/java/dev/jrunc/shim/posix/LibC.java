@@ -120,4 +120,17 @@ public interface LibC {
     int mount(String source, String target, String filesystemType, long flags, String data);
 
     int umount2(String target, int flags);
+
+    // --- cgroups: OOM notifications, and which file system a path is on ------------------------------------------
+
+    /** eventfd(2): a kernel counter behind an fd. cgroup v1 adds 1 to it on each OOM of a memory cgroup. */
+    int eventfd(int initialValue, int flags);
+
+    /** inotify_init1(2). cgroup v2 has no OOM fd; it rewrites memory.events, and inotify reports that. */
+    int inotify_init1(int flags);
+
+    int inotify_add_watch(int fd, String path, int mask);
+
+    /** statfs(2) into a struct statfs; callers read only f_type, its first field (a long on x86-64 and aarch64). */
+    int statfs(String path, Pointer buffer);
 }

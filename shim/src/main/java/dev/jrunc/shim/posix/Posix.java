@@ -254,6 +254,79 @@ public final class Posix {
         throw new PosixException("umount2", target, errno);
     }
 
+    // --- cgroups: eventfd, inotify, poll on many fds, statfs -----------------------------------------------------
+
+    /** eventfd(2) and inotify_init1(2) flags share open(2)'s values. */
+    public static final int EFD_CLOEXEC = O_CLOEXEC;
+    public static final int IN_CLOEXEC = O_CLOEXEC;
+    /** inotify event: the file was written to (cgroup v2's memory.events and cgroup.events are "written" by the kernel). */
+    public static final int IN_MODIFY = 0x2;
+
+    private static final short POLLIN = 0x001;
+
+    /** A new eventfd whose counter starts at 0. */
+    public static int eventfd(int flags) throws PosixException {
+        return check(libc().eventfd(0, flags), "eventfd", null);
+    }
+
+    /** Adds 1 to an eventfd's counter, waking whoever polls it. */
+    public static void signalEventfd(int fd) throws PosixException {
+        byte[] one = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder()).putLong(1).array();
+        writeFully(fd, one, one.length);
+    }
+
+    /** Reads an eventfd's counter (a native-endian 8-byte integer), which resets it to 0. */
+    public static long readEventfd(int fd) throws PosixException {
+        byte[] counter = new byte[8];
+        int n = read(fd, counter, counter.length);
+        if (n != counter.length) {
+            throw new PosixException("read", "eventfd " + fd + " gave " + n + " bytes", EINVAL);
+        }
+        return java.nio.ByteBuffer.wrap(counter).order(java.nio.ByteOrder.nativeOrder()).getLong();
+    }
+
+    public static int inotifyInit(int flags) throws PosixException {
+        return check(libc().inotify_init1(flags), "inotify_init1", null);
+    }
+
+    /** Returns the watch descriptor. */
+    public static int inotifyAddWatch(int fd, String path, int mask) throws PosixException {
+        return check(libc().inotify_add_watch(fd, path, mask), "inotify_add_watch", path);
+    }
+
+    /**
+     * poll(2) for input on several fds at once; {@code timeoutMillis} -1 waits for ever. Returns, per fd, whether
+     * it is ready: readable, or at end of file, in error or hung up (a read will then tell which). An interrupted
+     * poll (EINTR) returns all false.
+     */
+    public static boolean[] pollReadable(int[] fds, int timeoutMillis) throws PosixException {
+        jnr.ffi.Pointer pollfds = jnr.ffi.Memory.allocateDirect(runtime(), 8 * Math.max(1, fds.length));
+        for (int i = 0; i < fds.length; i++) {
+            pollfds.putInt(8L * i, fds[i]);        // struct pollfd { int fd; short events; short revents; }
+            pollfds.putShort(8L * i + 4, POLLIN);
+            pollfds.putShort(8L * i + 6, (short) 0);
+        }
+        boolean[] ready = new boolean[fds.length];
+        int n = libc().poll(pollfds, fds.length, timeoutMillis);
+        if (n == -1) {
+            if (errno() == EINTR) {
+                return ready;
+            }
+            throw new PosixException("poll", fds.length + " fds", errno());
+        }
+        for (int i = 0; i < fds.length; i++) {
+            ready[i] = pollfds.getShort(8L * i + 6) != 0;
+        }
+        return ready;
+    }
+
+    /** The f_type statfs(2) reports for the file system holding {@code path}, e.g. 0x63677270 for cgroup2. */
+    public static long filesystemType(String path) throws PosixException {
+        jnr.ffi.Pointer buffer = jnr.ffi.Memory.allocateDirect(runtime(), 256); // struct statfs is 120 bytes
+        check(libc().statfs(path, buffer), "statfs", path);
+        return buffer.getLong(0);
+    }
+
     // --- helpers ------------------------------------------------------------------------------------------------
 
     /** Closes quietly; for cleanup paths where the first error already tells the story. */

@@ -1,0 +1,59 @@
+package dev.jrunc.shim.cgroups.v1;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.jrunc.shim.cgroups.CgroupFiles;
+import dev.jrunc.shim.proto.cgroups.v1.Metrics;
+import dev.jrunc.shim.proto.cgroups.v1.RdmaEntry;
+import dev.jrunc.shim.proto.cgroups.v1.RdmaStat;
+
+/** The v1 rdma controller: RDMA handles and objects per device, used (rdma.current) and allowed (rdma.max). */
+public final class RdmaReader {
+
+    private RdmaReader() {
+    }
+
+    public static void read(Path dir, Metrics.Builder metrics) throws IOException {
+        Optional<String> current = CgroupFiles.read(dir.resolve("rdma.current"));
+        Optional<String> max = CgroupFiles.read(dir.resolve("rdma.max"));
+        if (current.isEmpty() || max.isEmpty()) {
+            return;
+        }
+        metrics.setRdma(RdmaStat.newBuilder().addAllCurrent(parse(current.get())).addAllLimit(parse(max.get())));
+    }
+
+    /** Lines like {@code mlx4_0 hca_handle=2 hca_object=2000}; "max" is 2^32-1. */
+    public static List<RdmaEntry> parse(String text) {
+        List<RdmaEntry> entries = new ArrayList<>();
+        for (String line : text.split("\n")) {
+            String[] fields = line.trim().split("\\s+");
+            if (fields.length != 3) {
+                continue;
+            }
+            RdmaEntry.Builder entry = RdmaEntry.newBuilder().setDevice(fields[0]);
+            for (int i = 1; i < 3; i++) {
+                String[] keyValue = fields[i].split("=", 2);
+                if (keyValue.length != 2) {
+                    continue;
+                }
+                int value;
+                try {
+                    value = keyValue[1].equals("max") ? -1 : (int) Long.parseLong(keyValue[1]); // uint32 bits
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (keyValue[0].equals("hca_handle")) {
+                    entry.setHcaHandles(value);
+                } else if (keyValue[0].equals("hca_object")) {
+                    entry.setHcaObjects(value);
+                }
+            }
+            entries.add(entry.build());
+        }
+        return entries;
+    }
+}
