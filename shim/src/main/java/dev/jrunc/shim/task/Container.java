@@ -6,12 +6,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.jrunc.shim.bundle.Bundle;
+import dev.jrunc.shim.cgroups.Cgroup;
+import dev.jrunc.shim.cgroups.Cgroups;
 import dev.jrunc.shim.bundle.RuntimeOptions;
 import dev.jrunc.shim.mount.Mounts;
 import dev.jrunc.shim.process.ContainerProcess;
@@ -40,6 +43,8 @@ final class Container {
     private final Options options;
     private final boolean privatePidNamespace;
     private final Map<String, ExecProcess> execs = new ConcurrentHashMap<>();
+    /** Found once the init exists, and kept: a stopped container's metrics are still asked for. */
+    private final Optional<Cgroup> cgroup;
 
     private Container(String id, Bundle bundle, InitProcess init, Runc runc, Options options) {
         this.id = id;
@@ -48,6 +53,7 @@ final class Container {
         this.runc = runc;
         this.options = options;
         this.privatePidNamespace = bundle.hasPrivatePidNamespace();
+        this.cgroup = Cgroups.ofProcess(init.pid());
     }
 
     static Container create(CreateTaskRequest request, String namespace, Reaper reaper)
@@ -115,6 +121,10 @@ final class Container {
 
     Runc runc() {
         return runc;
+    }
+
+    Optional<Cgroup> cgroup() {
+        return cgroup;
     }
 
     /** The init for exec id "", else that exec. */

@@ -12,7 +12,6 @@ import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
 
 import dev.jrunc.shim.cgroups.Cgroup;
-import dev.jrunc.shim.cgroups.Cgroups;
 import dev.jrunc.shim.cgroups.OomWatcher;
 import dev.jrunc.shim.events.Publisher;
 import dev.jrunc.shim.events.Topics;
@@ -186,7 +185,7 @@ public final class TaskService {
     /** Like the Go shim: OOM watching starts once the container runs; failing to watch is not fatal. */
     private void watchForOom(Container container) {
         try {
-            Optional<Cgroup> cgroup = Cgroups.ofProcess(container.init().pid());
+            Optional<Cgroup> cgroup = container.cgroup();
             if (cgroup.isPresent()) {
                 oomWatcher.watch(container.id(), cgroup.get());
             }
@@ -364,7 +363,7 @@ public final class TaskService {
     /** The container's cgroup metrics (what {@code ctr task metrics} and kubelet's stats read). */
     StatsResponse stats(StatsRequest request) throws Exception {
         Container container = container(request.getId());
-        Cgroup cgroup = Cgroups.ofProcess(container.init().pid())
+        Cgroup cgroup = container.cgroup()
                 .orElseThrow(() -> new TtrpcException(Code.NOT_FOUND, "cgroup does not exist: not found"));
         return StatsResponse.newBuilder().setStats(cgroup.stats()).build();
     }

@@ -71,6 +71,12 @@ class StatsAndOomIT {
                     new String[] {"pids", "current"}, new String[] {"pids", "limit"})) {
                 assertEquals(Json.path(goJson, limit), Json.path(ourJson, limit), String.join(".", limit));
             }
+
+            // A stopped task that is not deleted yet still has metrics, as with the Go shim.
+            containerd.ctr("task", "kill", "-s", "SIGKILL", "met-j").assertOk();
+            Procs.await("met-j stopped", () -> "STOPPED".equals(Procs.taskStatus(containerd, "met-j")));
+            CtrResult stopped = containerd.ctr("task", "metrics", "met-j");
+            assertEquals(0, stopped.exitCode(), "metrics of a stopped task: " + stopped);
         } finally {
             remove(containerd, "met-j");
             remove(containerd, "met-go");
