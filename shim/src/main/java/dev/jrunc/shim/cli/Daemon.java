@@ -35,7 +35,8 @@ final class Daemon {
     }
 
     static int run(ShimFlags flags) throws Exception {
-        List<String> title = new ArrayList<>(List.of("containerd-shim-jrunc-v2"));
+        ShimMode mode = ShimMode.current();
+        List<String> title = new ArrayList<>(List.of(mode.binaryName()));
         title.addAll(flags.daemonArguments());
         ProcessTitle.set(title);
 
@@ -51,14 +52,22 @@ final class Daemon {
                 : new RemotePublisher(ttrpcAddress, flags.namespace());
 
         CountDownLatch stop = new CountDownLatch(1);
-        TaskService tasks = new TaskService(flags.namespace(), reaper, publisher, stop::countDown);
+        Runnable whenIdle = mode.exitsWhenIdle() ? stop::countDown
+                : () -> LOG.log(System.Logger.Level.INFO, "no containers left; the shared shim stays up for the next ones");
+        TaskService tasks = new TaskService(flags.namespace(), reaper, publisher, whenIdle);
+        // containerd reads our log from the newest container's log FIFO: the first one's goes with its bundle.
+        tasks.whenCreated(newBundle -> logToFifo(newBundle.resolve("log")));
         ServerSocketChannel listener = flags.socket().isEmpty() ? inheritedListener() : bind(Path.of(flags.socket()));
         Path socket = socketPath(listener);
         TtrpcServer server = new TtrpcServer(tasks.register(new Services()));
         server.start(listener);
+        Path pidFile = mode == ShimMode.SHARED ? SharedShim.advertise(socket) : null;
         LOG.log(System.Logger.Level.INFO, "shim serving {0} (pid {1})", socket, String.valueOf(Posix.getpid()));
 
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(server, socket, publisher), "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop(server, socket, pidFile, publisher);
+            tasks.close();
+        }, "shutdown"));
         stop.await();
         return 0;   // System.exit runs the shutdown hook
     }
@@ -67,8 +76,9 @@ final class Daemon {
      * The same steps whether containerd asked (Shutdown, once the last container is gone) or someone sent
      * SIGTERM: stop serving (Shutdown's own answer still goes out), remove the socket, flush the events.
      */
-    private static void stop(TtrpcServer server, Path socket, Publisher publisher) {
+    private static void stop(TtrpcServer server, Path socket, Path pidFile, Publisher publisher) {
         LOG.log(System.Logger.Level.INFO, "shim shutting down");
+        SharedShim.withdraw(pidFile);   // first, so no launcher sends new containers our way
         server.shutdown(java.time.Duration.ofSeconds(1));
         try {
             if (socket != null) {

@@ -47,14 +47,15 @@ final class StartCommand {
         try {
             Options options = readOptions();
             Path bundleDir = Path.of("").toAbsolutePath();
-            String group = Bundle.load(bundleDir).groupKey(flags.id());
+            ShimMode mode = ShimMode.current();
+            String group = mode.group(Bundle.load(bundleDir), flags.id());
             Path socket = ShimSocket.path(flags.address(), flags.namespace(), group);
             String address = ShimSocket.address(socket);
 
             Integer listener = listen(socket);
             writeAddress(bundleDir, address);
             if (listener != null) {
-                int daemon = spawnDaemon(flags, bundleDir, listener);
+                int daemon = spawnDaemon(mode, flags, bundleDir, listener);
                 Posix.close(listener);
                 adjustOomScore(daemon);
                 if (!options.getShimCgroup().isEmpty()) {
@@ -66,7 +67,7 @@ final class StartCommand {
             return 0;
         } catch (Exception e) {
             // containerd shows this text as the reason the task could not be created.
-            System.err.println("containerd-shim-jrunc-v2 start: " + e.getMessage());
+            System.err.println(ShimMode.current().binaryName() + " start: " + e.getMessage());
             return 1;
         }
     }
@@ -103,13 +104,14 @@ final class StartCommand {
         Files.move(temporary, bundle.resolve("address"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    private static int spawnDaemon(ShimFlags flags, Path bundle, int listener) throws IOException {
-        String launcher = System.getProperty("jrunc.launcher");
-        if (launcher == null || !Files.isExecutable(Path.of(launcher))) {
-            throw new IOException("cannot find the shim's launcher (system property jrunc.launcher = " + launcher + ")");
+    /** The daemon is this same program, started again through the launcher that started us (same name, same mode). */
+    private static int spawnDaemon(ShimMode mode, ShimFlags flags, Path bundle, int listener) throws IOException {
+        String launcher = System.getenv().getOrDefault("JRUNC_LAUNCHER", "");
+        if (launcher.isEmpty() || !Files.isExecutable(Path.of(launcher))) {
+            throw new IOException("cannot find the shim's launcher (JRUNC_LAUNCHER = " + launcher + ")");
         }
         List<String> argv = new ArrayList<>();
-        argv.add("containerd-shim-jrunc-v2");
+        argv.add(mode.binaryName());
         argv.addAll(flags.daemonArguments());
         return Spawn.of(launcher, argv)
                 .stdio(-1, -1, -1)

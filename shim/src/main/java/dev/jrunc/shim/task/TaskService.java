@@ -74,7 +74,7 @@ import dev.jrunc.shim.ttrpc.TtrpcException;
  * while holding the container's lock, and the reaper's exits are handled one at a time on a single thread that
  * takes the same lock.
  */
-public final class TaskService {
+public final class TaskService implements AutoCloseable {
     public static final String SERVICE = "containerd.task.v2.Task";
     private static final System.Logger LOG = System.getLogger("jrunc.task");
     private static final int MAX_UNCLAIMED_EXITS = 1024;
@@ -85,6 +85,7 @@ public final class TaskService {
     private final Publisher publisher;
     private final Runnable shutdown;
     private final OomWatcher oomWatcher;
+    private volatile java.util.function.Consumer<java.nio.file.Path> whenCreated = bundle -> { };
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
     /** Which running process a pid is, and exits whose pid we do not know (yet). */
@@ -138,6 +139,11 @@ public final class TaskService {
         return !containers.isEmpty();
     }
 
+    /** Called with the bundle of each container created (the daemon follows the newest one's log FIFO). */
+    public void whenCreated(java.util.function.Consumer<java.nio.file.Path> listener) {
+        this.whenCreated = listener;
+    }
+
     // --- a container's init ----------------------------------------------------------------------------------
 
     CreateTaskResponse create(CreateTaskRequest request) throws Exception {
@@ -145,6 +151,7 @@ public final class TaskService {
             throw new TtrpcException(Code.ALREADY_EXISTS, "container " + request.getId() + ": already exists");
         }
         Container container = Container.create(request, namespace, reaper);
+        whenCreated.accept(container.bundle().dir());
         InitProcess init = container.init();
         synchronized (container) {
             containers.put(container.id(), container);
@@ -382,10 +389,15 @@ public final class TaskService {
     /** containerd 1.6 asks after every Delete; a shim serving a group or a pod keeps running while it has containers. */
     Empty shutdown(ShutdownRequest request) {
         if (containers.isEmpty()) {
-            oomWatcher.close();
             shutdown.run();
         }
         return Empty.getDefaultInstance();
+    }
+
+    /** The shim is exiting: stop watching for OOM kills. */
+    @Override
+    public void close() {
+        oomWatcher.close();
     }
 
     // --- exits --------------------------------------------------------------------------------------------------
