@@ -54,7 +54,11 @@ public final class Main implements Callable<Integer> {
     @Parameters(arity = "0..1", paramLabel = "ACTION", description = "start | delete | (none: run the shim)")
     String action = "";
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        var containerds = GoFlags.parse(args);
+        if (containerds.isPresent()) {
+            System.exit(run(containerds.get().flags(), containerds.get().action()));
+        }
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.setUnmatchedArgumentsAllowed(true);
         System.exit(commandLine.execute(args));
@@ -66,7 +70,10 @@ public final class Main implements Callable<Integer> {
             System.out.println("containerd-shim-jrunc-v2:\n  Version:  " + VERSION + "\n  Runtime:  io.containerd.jrunc.v2");
             return 0;
         }
-        ShimFlags flags = new ShimFlags(namespace, address, id, bundle, socket, debug);
+        return run(new ShimFlags(namespace, address, id, bundle, socket, debug), action);
+    }
+
+    private static int run(ShimFlags flags, String action) throws Exception {
         return switch (action) {
             case "start" -> {
                 ShimLogging.silence();
