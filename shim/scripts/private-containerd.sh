@@ -23,7 +23,12 @@
 # Environment:
 #   JRUNC_SHIM_DIR   directory put first on containerd's PATH, so runtime io.containerd.jrunc.v2 resolves to
 #                    JRUNC_SHIM_DIR/containerd-shim-jrunc-v2 (default: <repo>/shim/target)
-#   CRI=1            keep the CRI plugin enabled (off by default: it is slow to start and not needed by ctr)
+#   CRI=1            keep the CRI plugin enabled (off by default: it is slow to start and not needed by ctr),
+#                    with CRI handlers runc and jrunc, the sandbox image SANDBOX_IMAGE, CNI folders under DIR/cni,
+#                    and the images of build-images.sh imported into namespace k8s.io (no registry is needed)
+#   CRI_JRUNC=0      with CRI=1: leave handler jrunc out of the config (to test a registration script on it)
+#   CRI_IMAGES       the OCI archive to import (default: built by build-images.sh into <repo>/shim/target/images)
+#   SANDBOX_IMAGE    the sandbox ("pause") image CRI starts every pod with (default localhost/jrunc/pause:1.0)
 #   LOG_LEVEL        containerd's log level (default info; debug also makes containerd pass -debug to shims)
 #   START_TIMEOUT    seconds to wait for containerd to answer (default 20)
 #
@@ -195,14 +200,26 @@ EOF
     restrict_oom_score_adj = true
     # Network namespaces under our state dir instead of /var/run/netns.
     netns_mounts_under_state_dir = true
+    # Built locally and imported at start (import_cri_images): CRI must never try to pull it.
+    sandbox_image = "${SANDBOX_IMAGE:-localhost/jrunc/pause:1.0}"
+    # The host's AppArmor (if any) is not ours to load profiles into.
+    disable_apparmor = true
+    # Our own CNI folders (empty: pods here use the host network), so the host's /etc/cni stays untouched.
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = "$dir/cni/bin"
+      conf_dir = "$dir/cni/net.d"
     # Declaring any runtime replaces CRI's default table, so runc is declared again beside ours.
     [plugins."io.containerd.grpc.v1.cri".containerd]
       default_runtime_name = "runc"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
         runtime_type = "io.containerd.runc.v2"
+EOF
+    if [[ "${CRI_JRUNC:-1}" != 0 ]]; then
+      cat >>"$dir/config.toml.tmp" <<EOF
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.jrunc]
         runtime_type = "io.containerd.jrunc.v2"
 EOF
+    fi
   fi
   mv "$dir/config.toml.tmp" "$dir/config.toml"
 }
@@ -244,6 +261,18 @@ launch() {
   return 1
 }
 
+# The sandbox and busybox images (build-images.sh, no registry) into namespace k8s.io, where CRI looks for them.
+import_cri_images() {
+  local dir=$1 images
+  images=${CRI_IMAGES:-}
+  if [[ -z "$images" ]]; then
+    images=$("$SCRIPT_DIR/build-images.sh") || return 1
+  fi
+  [[ -f "$images" ]] || { log "no image archive at $images"; return 1; }
+  log "importing $(basename "$images") into namespace k8s.io"
+  timeout 60 ctr --address "$(sock_of "$dir")" --namespace k8s.io images import "$images" >&2
+}
+
 cmd_start() {
   local dir ns shim_dir pid
   dir=$(resolve_dir "$1")
@@ -274,6 +303,10 @@ cmd_start() {
   if ! launch "$dir"; then
     cmd_stop "$dir" || true
     die "containerd did not start"
+  fi
+  if [[ "${CRI:-0}" == 1 ]] && ! import_cri_images "$dir"; then
+    cmd_stop "$dir" || true
+    die "could not import the CRI images"
   fi
   log "containerd is up: pid $(cat "$dir/containerd.pid"), address $(sock_of "$dir")"
 }

@@ -51,14 +51,25 @@ public final class Containerd {
      * Starts a private containerd in {@code dir} (e.g. {@code /run/jrunc/it-foo}; leftovers of an earlier,
      * crashed run there are cleaned first). A JVM shutdown hook stops it if nobody calls {@link #stop()}.
      *
-     * @param cri keep containerd's CRI plugin enabled
+     * @param cri keep containerd's CRI plugin enabled, with handlers runc and jrunc and the sandbox and busybox images
+     *            of {@code build-images.sh} imported into namespace k8s.io (CRI's namespace)
      * @throws IllegalStateException with the script's output if it did not start
      */
     public static Containerd start(Path dir, String namespace, boolean cri) {
+        return start(dir, namespace, cri, Map.of());
+    }
+
+    /**
+     * Like {@link #start(Path, String, boolean)}, with more environment for {@code private-containerd.sh} (see its
+     * header), e.g. {@code CRI_JRUNC=0} for a CRI config without handler jrunc.
+     */
+    public static Containerd start(Path dir, String namespace, boolean cri, Map<String, String> scriptEnv) {
         Testkit.checkPrerequisites();
         Path abs = dir.toAbsolutePath().normalize();
         Containerd c = new Containerd(abs, namespace);
-        CtrResult r = script(Map.of("CRI", cri ? "1" : "0"), "start", abs.toString(), namespace);
+        Map<String, String> env = new java.util.HashMap<>(scriptEnv);
+        env.put("CRI", cri ? "1" : "0");
+        CtrResult r = script(env, "start", abs.toString(), namespace);
         if (!r.ok()) {
             throw new IllegalStateException("private containerd did not start in " + abs + ": " + r);
         }

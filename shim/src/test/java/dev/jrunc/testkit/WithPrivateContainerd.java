@@ -22,6 +22,9 @@ public @interface WithPrivateContainerd {
     /** Fixture folder name under /run/jrunc; empty means {@code it-<class name>}. Keep it short. */
     String name() default "";
 
-    /** Keep containerd's CRI plugin enabled. */
+    /**
+     * Keep containerd's CRI plugin enabled (handlers runc and jrunc, images imported into k8s.io; CRI itself works in
+     * namespace k8s.io, so CRI tests usually also set {@code namespace = "k8s.io"} for their ctr calls).
+     */
     boolean cri() default false;
 }
