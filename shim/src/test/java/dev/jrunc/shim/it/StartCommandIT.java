@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.jrunc.shim.proto.task.ConnectRequest;
 import dev.jrunc.shim.proto.task.ConnectResponse;
+import dev.jrunc.shim.proto.task.DeleteResponse;
 import dev.jrunc.shim.proto.task.ShutdownRequest;
 import dev.jrunc.shim.ttrpc.TtrpcClient;
 import dev.jrunc.testkit.Testkit;
@@ -70,6 +71,38 @@ class StartCommandIT {
         }
         Procs.await("the daemon exits after Shutdown", () -> !Testkit.isAlive(daemon) || "Z".equals(Procs.state(daemon)));
         assertFalse(Files.exists(Path.of(expected.substring("unix://".length()))), "socket removed on shutdown");
+    }
+
+    /**
+     * {@code delete} answers the same in both of its paths: the launcher's (nothing left to clean, no JVM) and
+     * the JVM's (runc still has state for the container, so runc delete --force runs).
+     */
+    @Test
+    void deleteReportsTheInitAsKilledWhetherOrNotThereIsStateLeft() throws Exception {
+        Path bundle = bundle("deleted");
+        Files.writeString(bundle.resolve("init.pid"), "4242");
+        Files.writeString(bundle.resolve("options.json"), "{\"root\":\"" + tmp.resolve("runc-root") + "\"}");
+        long before = java.time.Instant.now().getEpochSecond();
+
+        DeleteResponse nothingLeft = delete(bundle, "gone");
+        Files.createDirectories(tmp.resolve("runc-root").resolve(NAMESPACE).resolve("gone"));   // "runc state left"
+        DeleteResponse stateLeft = delete(bundle, "gone");
+
+        for (DeleteResponse response : List.of(nothingLeft, stateLeft)) {
+            assertEquals(4242, response.getPid(), response.toString());
+            assertEquals(137, response.getExitStatus(), "128 + SIGKILL, as containerd expects");
+            assertTrue(response.getExitedAt().getSeconds() >= before, response.toString());
+        }
+    }
+
+    private DeleteResponse delete(Path bundle, String id) throws Exception {
+        Process delete = new ProcessBuilder(launcher(), "-namespace", NAMESPACE, "-address", ADDRESS, "-publish-binary",
+                "/usr/bin/containerd", "-id", id, "-bundle", bundle.toString(), "delete")
+                .directory(bundle.toFile()).redirectInput(new File("/dev/null")).start();
+        byte[] stdout = delete.getInputStream().readAllBytes();
+        assertTrue(delete.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, delete.exitValue(), new String(delete.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        return DeleteResponse.parseFrom(stdout);
     }
 
     private Path bundle(String name) throws Exception {
