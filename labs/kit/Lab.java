@@ -1,0 +1,318 @@
+package kit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One run of a lab: its flags, its folder under {@code /run/jrunc}, its output, its checked claims, its picture,
+ * and the clean-up that undoes everything it started — also when it fails or is interrupted.
+ *
+ * <pre>
+ *   jbang lab03                 run the lab with the learner's exercise (labs/lab03_subreaper/exercise/…)
+ *   jbang lab03 --solution      run it with the solution instead
+ *   jbang lab03 --hold          stop before cleaning up, to look around with ps in another terminal
+ *   jbang lab03 --record DIR    also write DIR/lab03.txt (the normalized transcript) and DIR/lab03-tree.svg
+ * </pre>
+ *
+ * Exit status: 0 every claim held; 1 a claim failed (the message says what was expected and which TODO to look
+ * at); 2 the lab could not run (not root, a tool missing, …).
+ */
+public final class Lab {
+    /** Thrown when a checked claim does not hold. */
+    public static final class ClaimFailed extends RuntimeException {
+        ClaimFailed(String claim) {
+            super(claim);
+        }
+    }
+
+    /** Something the lab needs is missing or broke: not the learner's fault, no TODO to point at. */
+    public static final class CannotRun extends RuntimeException {
+        public CannotRun(String message) {
+            super(message);
+        }
+    }
+
+    /** The body of a lab. */
+    public interface Body {
+        void run(Lab lab) throws Exception;
+    }
+
+    /** A clean-up step. */
+    public interface Action {
+        void run() throws Exception;
+    }
+
+    private record CleanupStep(String what, Action action) {
+    }
+
+    private final String number;
+    private final String title;
+    private final String exercise;
+    private final boolean solution;
+    private final boolean hold;
+    private final Path record;
+    private final Path repo;
+    private final Path work;
+    private final Out out = new Out(new Normalizer());
+    private final Deque<CleanupStep> cleanups = new ArrayDeque<>();
+    private final AtomicBoolean cleaned = new AtomicBoolean();
+    private final List<ProcessTree> picture = new ArrayList<>();
+
+    private Lab(String number, String title, String exercise, String[] args) {
+        this.number = number;
+        this.title = title;
+        this.exercise = exercise;
+        List<String> flags = List.of(args);
+        this.solution = flags.contains("--solution") || "1".equals(System.getenv("JRUNC_SOLUTION"));
+        this.hold = flags.contains("--hold");
+        int r = flags.indexOf("--record");
+        this.record = r >= 0 && r + 1 < flags.size() ? Path.of(flags.get(r + 1)).toAbsolutePath() : null;
+        this.repo = findRepository();
+        // Where the reader cloned the repository differs: the book says <repo>.
+        out.normalizer().rule(java.util.regex.Pattern.quote(repo.toString()), "<repo>");
+        this.work = Path.of("/run/jrunc/lab" + number);
+    }
+
+    /**
+     * @param number    "03"
+     * @param exercise  the exercise file, relative to the repository (the solution has the same name under solution/)
+     */
+    public static int run(String number, String title, String exercise, String[] args, Body body) {
+        Lab lab;
+        try {
+            lab = new Lab(number, title, exercise, args);
+        } catch (CannotRun e) {
+            System.err.println("lab " + number + ": " + e.getMessage());
+            return 2;
+        }
+        return lab.run(body);
+    }
+
+    private int run(Body body) {
+        out.say("jrunc lab " + number + ": " + title);
+        System.out.println("(" + (solution ? "running the solution: " + solutionFile() : "running your exercise: " + exercise
+                + "; the solution: --solution") + ")");
+        Thread hook = new Thread(this::cleanUp, "lab-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        int status;
+        try {
+            requireRoot();
+            prepareWorkFolder();
+            body.run(this);
+            status = 0;
+        } catch (ClaimFailed e) {
+            status = 1;
+        } catch (CannotRun e) {
+            out.blank();
+            out.say("lab " + number + " could not run: " + e.getMessage());
+            status = 2;
+        } catch (Exception | Error e) {
+            out.blank();
+            out.say("lab " + number + " broke: " + e);
+            e.printStackTrace();
+            status = 2;
+        }
+        if (status == 0 && hold && System.console() != null) {
+            System.out.println("\n(--hold: everything is still running; look around, then press Enter to clean up)");
+            try {
+                System.in.read();
+            } catch (IOException ignored) {
+                // go on cleaning up
+            }
+        }
+        cleanUp();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is running or ran
+        }
+        out.blank();
+        out.say(status == 0 ? "Lab " + number + " passed." : "Lab " + number + " did not pass.");
+        writeRecord();
+        return status;
+    }
+
+    // --- what a lab body uses -------------------------------------------------------------------------------------
+
+    public Out out() {
+        return out;
+    }
+
+    public boolean solution() {
+        return solution;
+    }
+
+    public Path repo() {
+        return repo;
+    }
+
+    /** This lab's own folder, /run/jrunc/labNN: empty at the start, removed at the end. */
+    public Path work() {
+        return work;
+    }
+
+    public void step(String title) {
+        out.step(title);
+    }
+
+    public void say(String... lines) {
+        out.say(lines);
+    }
+
+    /** Registers a clean-up step; steps run in reverse order when the lab ends, however it ends. */
+    public void cleanup(String what, Action action) {
+        synchronized (cleanups) {
+            cleanups.push(new CleanupStep(what, action));
+        }
+    }
+
+    /**
+     * A claim the lab checks. If it holds, a tick and the explanation. If not, the lab stops here; use
+     * {@link #fail} instead where the reader needs to see what was expected and what happened.
+     */
+    public void check(boolean holds, String claim, String... explanation) {
+        if (holds) {
+            out.ok(claim, explanation);
+        } else {
+            throw stop(claim, new ArrayList<>(List.of(explanation)));
+        }
+    }
+
+    /**
+     * Stops the lab: the claim did not hold. Says what was expected, what happened instead, and which file and
+     * TODO to look at.
+     */
+    public ClaimFailed fail(String claim, String expected, String actual) {
+        List<String> lines = new ArrayList<>();
+        if (!expected.isEmpty()) {
+            lines.add("expected: " + expected);
+        }
+        if (!actual.isEmpty()) {
+            lines.add("but:      " + actual);
+        }
+        return stop(claim, lines);
+    }
+
+    private ClaimFailed stop(String claim, List<String> lines) {
+        if (solution) {
+            lines.add("look at:  the solution itself failed (" + solutionFile() + "): the machine or the shim differs");
+            lines.add("          from what this lab expects; see \"If it fails\" in chapter " + number + " of the workbook");
+        } else {
+            lines.add("look at:  " + exercise + ", TODO(lab" + number + ")");
+        }
+        out.failed(claim, lines);
+        throw new ClaimFailed(claim);
+    }
+
+    /** Prints a snapshot like ps --forest and keeps it as a panel of this chapter's picture. */
+    public void show(ProcessTree tree) {
+        tree.snapshot();
+        out.say(tree.title() + ":");
+        tree.nodes().forEach(n -> out.normalizer().pid(n.pid()));
+        out.table(tree.realLines(), () -> tree.bookLines(out.normalizer()));
+        picture.add(tree);
+    }
+
+    /** Remembers that this number is a pid, so the book renumbers it. */
+    public int pid(int pid) {
+        out.normalizer().pid(pid);
+        return pid;
+    }
+
+    // --- internals ------------------------------------------------------------------------------------------------
+
+    private String solutionFile() {
+        return exercise.replace("/exercise/", "/solution/");
+    }
+
+    private void requireRoot() {
+        if (!"0".equals(uid())) {
+            throw new CannotRun("needs root (runc, containerd and the shim do): run it with sudo, or as root");
+        }
+    }
+
+    private static String uid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[1];
+                }
+            }
+        } catch (IOException ignored) {
+            // fall through
+        }
+        return "?";
+    }
+
+    /** A previous run that was killed may have left its folder (and things in it): clean those first. */
+    private void prepareWorkFolder() throws IOException {
+        if (Files.exists(work)) {
+            Leftovers.clean(this, work);
+        }
+        Files.createDirectories(work);
+        cleanup("remove " + work, () -> Leftovers.removeFolder(work));
+    }
+
+    private void cleanUp() {
+        if (!cleaned.compareAndSet(false, true)) {
+            return;
+        }
+        List<CleanupStep> steps;
+        synchronized (cleanups) {
+            steps = new ArrayList<>(cleanups);
+            cleanups.clear();
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        out.step("Cleaning up");
+        for (CleanupStep step : steps) {
+            try {
+                step.action().run();
+                out.say("- " + step.what());
+            } catch (Exception | Error e) {
+                out.say("- " + step.what() + ": FAILED: " + e.getMessage());
+            }
+        }
+    }
+
+    private void writeRecord() {
+        if (record == null) {
+            return;
+        }
+        try {
+            Files.createDirectories(record);
+            Files.write(record.resolve("lab" + number + ".txt"), (String.join("\n", out.transcript()) + "\n").getBytes(StandardCharsets.UTF_8));
+            if (!picture.isEmpty()) {
+                Files.writeString(record.resolve("lab" + number + "-tree.svg"), TreePicture.svg(picture, out.normalizer()));
+            }
+        } catch (IOException e) {
+            System.err.println("lab " + number + ": cannot write the record in " + record + ": " + e.getMessage());
+        }
+    }
+
+    /** The repository: from the current folder upwards (JBang finds the catalog the same way), or $JRUNC_HOME. */
+    private static Path findRepository() {
+        String home = System.getenv("JRUNC_HOME");
+        List<Path> candidates = new ArrayList<>();
+        if (home != null && !home.isEmpty()) {
+            candidates.add(Path.of(home));
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            candidates.add(p);
+        }
+        for (Path p : candidates) {
+            if (Files.isRegularFile(p.resolve("jbang-catalog.json")) && Files.isRegularFile(p.resolve("shim/scripts/private-containerd.sh"))) {
+                return p;
+            }
+        }
+        throw new CannotRun("run the lab from inside the jrunc repository (or set JRUNC_HOME to it)");
+    }
+}
