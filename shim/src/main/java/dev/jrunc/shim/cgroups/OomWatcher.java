@@ -100,7 +100,7 @@ public final class OomWatcher implements AutoCloseable {
                 }
                 for (int i = 0; i < watched.size(); i++) {
                     if (ready[i + 1]) {
-                        handle(watched.get(i));
+                        handleIfReadable(watched.get(i));
                     }
                 }
             }
@@ -112,6 +112,32 @@ public final class OomWatcher implements AutoCloseable {
                 sources.values().forEach(OomSource::close);
                 sources.clear();
                 Posix.close(wakeUpFd);
+            }
+        }
+    }
+
+    /**
+     * Reports an OOM kill of this container that the kernel has signalled but this watcher's thread has not
+     * handled yet. The shim calls it before it publishes the container's exit: the kernel signals the OOM kill
+     * before the killed process exits, so /tasks/oom then always comes first, however the two threads race.
+     */
+    public void flush(String containerId) {
+        for (OomSource source : sources.values()) {
+            if (source.containerId().equals(containerId)) {
+                try {
+                    handleIfReadable(source);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "flushing OOM kills of {0}: {1}", containerId, e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** One thread at a time per source, and only if there is still something to read (the other may have). */
+    private void handleIfReadable(OomSource source) throws IOException {
+        synchronized (source) {
+            if (sources.containsKey(source.fd()) && Posix.pollReadable(new int[] {source.fd()}, 0)[0]) {
+                handle(source);
             }
         }
     }

@@ -433,6 +433,9 @@ public final class TaskService implements AutoCloseable {
         }
         Container container = owner.container();
         ContainerProcess process = owner.process();
+        if (process instanceof InitProcess) {
+            oomWatcher.flush(container.id());   // an OOM kill that caused this exit is reported before it
+        }
         if (process instanceof InitProcess && container.needsKillAllOnExit()) {
             try {
                 container.runc().kill(container.id(), Posix.SIGKILL, true);
