@@ -272,7 +272,8 @@ lab_check() {
   local n=$1 started=$SECONDS
   lab_dir "$n" >/dev/null || die "no lab $n"
   step "lab $n: solution, then the untouched exercise"
-  lab_solution_check "$n" >"$LAB_RECORD/lab$n-solution.log" 2>&1 || { cat "$LAB_RECORD/lab$n-solution.log"; exit 1; }
+  # A subshell: its die would otherwise end verify.sh at once, with the reason still inside the log file.
+  (lab_solution_check "$n") >"$LAB_RECORD/lab$n-solution.log" 2>&1 || { cat "$LAB_RECORD/lab$n-solution.log"; exit 1; }
   tail -n 1 "$LAB_RECORD/lab$n-solution.log"
   lab_exercise_fails "$n"
   LAB_TIMES+=("lab$n $((SECONDS - started))s")

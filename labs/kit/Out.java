@@ -73,18 +73,27 @@ public final class Out {
      * fewer digits on another machine does not shift the columns.
      */
     public void outputTable(String text) {
+        outputTable(text, 0);
+    }
+
+    /**
+     * A table of {@code columns} columns, the last of which may contain spaces (ps's args): its cells are split on
+     * any whitespace, since a program like ps separates columns by a single space when the values are wide.
+     */
+    public void outputTable(String text, int columns) {
         List<String> real = new ArrayList<>();
         for (String line : text.stripTrailing().split("\n")) {
             real.add(Normalizer.terminal(line));
         }
-        table(real, () -> retab(text));
+        table(real, () -> retab(text, columns));
     }
 
-    private List<String> retab(String text) {
+    private List<String> retab(String text, int splitInto) {
         List<List<String>> rows = new ArrayList<>();
         for (String line : text.stripTrailing().split("\n")) {
             List<String> cells = new ArrayList<>();
-            for (String cell : line.trim().split("\\s{2,}|\t+")) {
+            String[] split = splitInto > 0 ? line.trim().split("\\s+", splitInto) : line.trim().split("\\s{2,}|\t+");
+            for (String cell : split) {
                 cells.add(normalizer.book(cell));
             }
             rows.add(cells);

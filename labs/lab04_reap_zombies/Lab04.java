@@ -70,7 +70,7 @@ public final class Lab04 {
         List<String> ps = new ArrayList<>(List.of("ps", "-o", "pid,ppid,stat,args", "-p"));
         ps.add(String.join(",", children.keySet().stream().map(String::valueOf).toList()));
         out.command(Sh.quote(ps));
-        out.outputTable(Sh.run(ps).stdout());
+        out.outputTable(Sh.run(ps).stdout(), 4);
         lab.show(tree("Before: three zombies", self, children.keySet()));
         lab.check(true, "Each is a zombie (Z, <defunct>): dead, but still in the process table, holding its exit status",
                 "for its parent. Zombies use no memory or CPU, but each holds a pid; a shim that never waits would fill",
