@@ -41,10 +41,11 @@ class CgroupsTest {
 
     @Test
     void aProcessThatIsGoneHasNone() throws Exception {
-        Process p = new ProcessBuilder("true").start();
-        p.waitFor();
+        // the shim's Reaper, not ProcessBuilder: other test classes in this JVM run its waitpid(-1)
+        int pid = dev.jrunc.shim.reaper.Reaper.start().spawn(dev.jrunc.shim.posix.Spawn.of("/bin/true", java.util.List.of("true")))
+                .await().pid();
 
-        assertEquals(Optional.empty(), Cgroups.ofProcess((int) p.pid()));
+        assertEquals(Optional.empty(), Cgroups.ofProcess(pid));
         assertEquals(Optional.empty(), Cgroups.ofProcess(0));
         assertEquals(Optional.empty(), Cgroups.ofProcess(-1));
     }

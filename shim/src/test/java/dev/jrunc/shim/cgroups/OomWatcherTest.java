@@ -95,7 +95,9 @@ class OomWatcherTest {
                 "needs root and a cgroup v1 memory hierarchy");
         Path memcg = hierarchy.resolve("jrunc-oomwatchertest-" + ProcessHandle.current().pid());
         Files.createDirectory(memcg);
-        Process hog = null;
+        // Spawned through the shim's own Reaper, never ProcessBuilder: other test classes in this JVM run the
+        // reaper's waitpid(-1), which would take a ProcessBuilder child's exit status (the JDK then reports 0).
+        dev.jrunc.shim.reaper.Reaper.Child hog = null;
         try (OomWatcher watcher = new OomWatcher(reports::add)) {
             Files.writeString(memcg.resolve("memory.limit_in_bytes"), "8388608");
             if (Files.exists(memcg.resolve("memory.memsw.limit_in_bytes"))) {
@@ -103,20 +105,20 @@ class OomWatcherTest {
             }
             watcher.watch("hog", new V1Cgroup(Map.of("memory", memcg)));
 
-            hog = new ProcessBuilder("sh", "-c", "echo $$ > " + memcg.resolve("cgroup.procs")
-                    + "; x=a; while true; do x=\"$x$x\"; done").start();
+            hog = dev.jrunc.shim.reaper.Reaper.start().spawn(dev.jrunc.shim.posix.Spawn.of("/bin/sh", java.util.List.of("sh", "-c",
+                    "echo $$ > " + memcg.resolve("cgroup.procs") + "; x=a; while true; do x=\"$x$x\"; done")));
 
             assertEquals("hog", reports.poll(30, TimeUnit.SECONDS), "no OOM reported");
-            assertTrue(hog.waitFor(30, TimeUnit.SECONDS));
-            assertEquals(137, hog.exitValue(), "the OOM killer's SIGKILL");
+            assertEquals(137, hog.exit().get(30, TimeUnit.SECONDS).status(), "the OOM killer's SIGKILL");
             assertEquals(1, watcher.watching());
 
             Files.delete(memcg); // rmdir: the kernel signals the eventfd one last time
             waitUntil(() -> watcher.watching() == 0, "the watch to end with the cgroup");
             assertTrue(reports.isEmpty(), () -> "removal reported as OOM: " + reports);
         } finally {
-            if (hog != null) {
-                hog.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (hog != null && !hog.exit().isDone()) {
+                dev.jrunc.shim.posix.Posix.kill(hog.pid(), dev.jrunc.shim.posix.Posix.SIGKILL);
+                hog.exit().get(10, TimeUnit.SECONDS);
             }
             if (Files.exists(memcg)) {
                 Files.delete(memcg);
