@@ -62,7 +62,11 @@ final class Daemon {
         TtrpcServer server = new TtrpcServer(tasks.register(new Services()));
         server.start(listener);
         Path pidFile = mode == ShimMode.SHARED ? SharedShim.advertise(socket) : null;
-        LOG.log(System.Logger.Level.INFO, "shim serving {0} (pid {1})", socket, String.valueOf(Posix.getpid()));
+        // The JVM's own uptime (the process start time the kernel reports is only to a 10 ms tick and a boot time
+        // in whole seconds). Read after the server started: the listener is already taking containerd's calls.
+        long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        LOG.log(System.Logger.Level.INFO, "shim serving {0} (pid {1}, ready {2} ms after the JVM started)", socket,
+                String.valueOf(Posix.getpid()), String.valueOf(uptime));
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop(server, socket, pidFile, publisher);
