@@ -411,6 +411,17 @@ test_all() {
   echo "$TOTALS"
 }
 
+# ---- benchmark (issue 6) ----------------------------------------------------------------------------------------
+# The Go shim and ours (per-pod and shared) side by side under one private containerd; not part of `test`, and it
+# asserts nothing about speed. Knobs (BENCH_N, BENCH_MEM_COUNTS, …): the header of shim/scripts/bench.sh.
+bench() {
+  need_root bench
+  build_if_needed
+  step "benchmark: containerd-shim-runc-v2 vs jrunc per-pod and shared (shim/scripts/bench.sh, about 10 minutes)"
+  "$SHIM/scripts/bench.sh" || die "the benchmark did not complete (see above)"
+  info "table above; files in ${BENCH_OUT:-shim/target/bench}/: results.json, results.csv, results.svg"
+}
+
 lint() {
   command -v shellcheck >/dev/null || die "shellcheck is not installed (apt-get install -y shellcheck)"
   step "shellcheck"
@@ -429,6 +440,7 @@ case "${1:-help}" in
   labs) shift; labs_all "$@" ;;
   cri) cri ;;
   vm) vm ;;
+  bench) bench ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

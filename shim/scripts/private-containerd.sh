@@ -522,6 +522,13 @@ cmd_stop() {
     rm -f "$f"
   done
 
+  # A shared-mode shim's advertisement (/run/jrunc-shim/<namespace><address, / as _>): ours has our address in it.
+  for f in /run/jrunc-shim/*"${sock//\//_}"; do
+    [[ -f "$f" ]] || continue
+    log "removing shared shim advertisement $f"
+    rm -f "$f"
+  done
+
   # ctr's fifo folders that our shims held open, if they hold nothing but fifos.
   for f in "${fifo_dirs[@]}"; do
     [[ -d "$f" && -z "$(find "$f" -mindepth 1 ! -type p -print -quit)" ]] || continue

@@ -61,7 +61,7 @@ final class Daemon {
         Path socket = socketPath(listener);
         TtrpcServer server = new TtrpcServer(tasks.register(new Services()));
         server.start(listener);
-        Path pidFile = mode == ShimMode.SHARED ? SharedShim.advertise(socket) : null;
+        Path pidFile = mode == ShimMode.SHARED ? SharedShim.advertise(flags.namespace(), flags.address(), socket) : null;
         // The JVM's own uptime (the process start time the kernel reports is only to a 10 ms tick and a boot time
         // in whole seconds). Read after the server started: the listener is already taking containerd's calls.
         long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();

@@ -8,9 +8,10 @@ import java.nio.file.StandardCopyOption;
 import dev.jrunc.shim.posix.Posix;
 
 /**
- * How the launcher finds a running shared shim without starting a JVM: the shim, once it serves, writes its
- * pid to {@code /run/jrunc-shim/<socket name>.pid}. The launcher (a shell script) checks that file, that the
- * pid is a live jrunc shim and that the socket exists, and then answers containerd's {@code start} itself.
+ * How the launcher finds a running shared shim without starting a JVM: the shim, once it serves, writes
+ * {@code "<pid> <socket>"} to {@code /run/jrunc-shim/<namespace><containerd address with / as _>}, a name the
+ * launcher (a shell script) can compute with builtins alone. The launcher checks that the pid is a live shared
+ * jrunc shim and that the socket exists, and then answers containerd's {@code start} itself.
  */
 final class SharedShim {
     static final Path DIRECTORY = Path.of("/run/jrunc-shim");
@@ -18,13 +19,14 @@ final class SharedShim {
     private SharedShim() {
     }
 
-    /** Returns the pid file written, or null if it could not be (the launcher then starts a JVM; still correct). */
-    static Path advertise(Path socket) {
+    /** Returns the file written, or null if it could not be (the launcher then starts a JVM; still correct). */
+    static Path advertise(String namespace, String containerdAddress, Path socket) {
         try {
             Files.createDirectories(DIRECTORY);
-            Path pidFile = DIRECTORY.resolve(socket.getFileName() + ".pid");
-            Path temporary = DIRECTORY.resolve("." + socket.getFileName() + ".pid");
-            Files.writeString(temporary, Integer.toString(Posix.getpid()));
+            String name = namespace + ShimSocket.stripScheme(containerdAddress).replace('/', '_');
+            Path pidFile = DIRECTORY.resolve(name);
+            Path temporary = DIRECTORY.resolve("." + name);
+            Files.writeString(temporary, Posix.getpid() + " " + socket);
             Files.move(temporary, pidFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return pidFile;
         } catch (IOException e) {

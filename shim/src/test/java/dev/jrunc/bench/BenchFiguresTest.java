@@ -1,0 +1,98 @@
+package dev.jrunc.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark's arithmetic and outputs, on made-up figures: percentiles, ratios, the targets' marks, and that
+ * results.json reads back and results.svg is well-formed XML. No timing is measured or asserted here.
+ */
+class BenchFiguresTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void percentilesInterpolateLikeNumpy() {
+        Stats s = Stats.of(List.of(10.0, 9.0, 8.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0));
+        assertEquals(10, s.n());
+        assertEquals(5.5, s.p50(), 1e-9);
+        assertEquals(1.9, s.p10(), 1e-9);
+        assertEquals(9.1, s.p90(), 1e-9);
+        assertTrue(Double.isNaN(Stats.of(List.of()).p50()));
+    }
+
+    @Test
+    void roundsRotateSoThatNoVariantIsAlwaysFirst() {
+        assertEquals(List.of("b", "c", "a"), Mode.rotate(List.of("a", "b", "c"), 1));
+        assertEquals(List.of("a", "b", "c"), Mode.rotate(List.of("a", "b", "c"), 3));
+    }
+
+    @Test
+    void targetsPassFailOrSayNotMeasured() {
+        Results r = sample();
+        List<Targets.Target> targets = Targets.check(r);
+        assertEquals(Boolean.TRUE, find(targets, "per-pod: ctr run --rm").pass(), "140 ms ≤ 1.5 × 100 ms");
+        assertEquals(Boolean.FALSE, find(targets, "shared: ctr run --rm").pass(), "110 ms > 1.0 × 100 ms");
+        assertEquals(Boolean.TRUE, find(targets, "per-pod: one idle shim").pass(), "39 MiB ≤ 40 MiB");
+        assertNull(find(targets, "shared: total shim PSS").pass(), "no 50-container point: not judged");
+        assertNull(find(targets, "per-pod: State p50 ≤ 2 ms while").pass(), "not measured");
+        assertEquals(1.4, r.ratioToGo(r.find(RunRmPhase.KEY, Mode.PER_POD.key).orElseThrow()), 1e-9);
+    }
+
+    @Test
+    void savedResultsReadBackAndTheChartIsWellFormed() throws Exception {
+        Results r = sample();
+        r.info.put("cpu", "Test CPU <&> \"quoted\"");
+        Path json = tmp.resolve("results.json");
+        Files.writeString(json, JsonReport.write(r, Targets.check(r)));
+        Results back = SavedRun.read(json);
+        assertEquals(r.find(RunRmPhase.KEY, Mode.SHARED.key).orElseThrow().stats(),
+                back.find(RunRmPhase.KEY, Mode.SHARED.key).orElseThrow().stats());
+        assertEquals(r.memory, back.memory);
+        assertEquals("Test CPU <&> \"quoted\"", back.info.get("cpu"));
+
+        String svg = new SvgChart(back, Targets.check(back)).render();
+        DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+        assertTrue(svg.contains("Test CPU &lt;&amp;&gt;"));
+        String csv = CsvReport.write(back, Targets.check(back));
+        assertTrue(csv.contains("latency,run_rm,per-pod,,p50,140,ms"), csv);
+        assertFalse(csv.contains("NaN"));
+    }
+
+    private static Results sample() {
+        Results r = new Results();
+        add(r, Mode.GO.key, 100);
+        add(r, Mode.PER_POD.key, 140);
+        add(r, Mode.SHARED.key, 110);
+        r.memory.add(new Results.MemoryPoint(Mode.PER_POD.key, 1, 1, 39, 30, 28, 29, 39, 20, 0.5));
+        r.memory.add(new Results.MemoryPoint(Mode.GO.key, 5, 5, 65, 20, 12, 13, 13, 60, 0.1));
+        r.memory.add(new Results.MemoryPoint(Mode.SHARED.key, 5, 1, 41, 31, 29, 30, 41, 25, 0.6));
+        return r;
+    }
+
+    private static void add(Results r, String variant, double millis) {
+        Results.Series s = r.series("run", RunRmPhase.KEY, "ctr run --rm /bin/true", variant, "ms");
+        s.add(millis - 5);
+        s.add(millis);
+        s.add(millis + 5);
+    }
+
+    private static Targets.Target find(List<Targets.Target> targets, String prefix) {
+        return targets.stream().filter(t -> t.text().startsWith(prefix)).findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,90 @@
+package dev.jrunc.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The targets of issue 6, checked against one run's figures. Ratios compare medians from the same run (so machine
+ * speed cancels); absolute limits (40 MiB, 1 s, 2 ms) hold only for the machine named with them. A target whose
+ * figure this run did not measure is reported as not measured, never as passed.
+ */
+final class Targets {
+    private static final int PSS_TARGET_CONTAINERS = 50;
+
+    /** pass is null when the run has no figure for it. */
+    record Target(String text, String measured, Boolean pass) {
+        String mark() {
+            return pass == null ? "n/a " : pass ? "PASS" : "FAIL";
+        }
+    }
+
+    private Targets() {
+    }
+
+    static List<Target> check(Results r) {
+        List<Target> targets = new ArrayList<>();
+        targets.add(ratio(r, RunRmPhase.KEY, Mode.PER_POD, 1.5, "per-pod: ctr run --rm ≤ 1.5 × Go"));
+        targets.add(idleRss(r));
+        targets.add(ratio(r, RunRmPhase.KEY, Mode.SHARED, 1.0, "shared: ctr run --rm ≤ 1.0 × Go"));
+        targets.add(sharedPss(r));
+        for (Mode mode : List.of(Mode.PER_POD, Mode.SHARED)) {
+            targets.add(limit(r, "delete", mode, 1000, "ms", mode.key + ": delete cold ≤ 1 s (container gone)"));
+            targets.add(limit(r, "delete_crashed", mode, 1000, "ms", mode.key + ": delete cold ≤ 1 s (shim died)"));
+        }
+        for (Mode mode : List.of(Mode.PER_POD, Mode.SHARED)) {
+            targets.add(limit(r, "state_idle", mode, 2, "ms", mode.key + ": State p50 ≤ 2 ms"));
+            targets.add(limit(r, "state_during_create", mode, 2, "ms", mode.key + ": State p50 ≤ 2 ms while a runc create is in flight"));
+        }
+        return targets;
+    }
+
+    private static Target ratio(Results r, String key, Mode mode, double limit, String text) {
+        Optional<Results.Series> s = r.find(key, mode.key);
+        if (s.isEmpty() || s.get().samples.isEmpty()) {
+            return new Target(text, "not measured", null);
+        }
+        double ratio = r.ratioToGo(s.get());
+        if (Double.isNaN(ratio)) {
+            return new Target(text, "no Go figure to compare with", null);
+        }
+        return new Target(text, String.format("%.2f × (%.0f ms vs %.0f ms)", ratio, s.get().stats().p50(),
+                r.find(key, Mode.GO.key).get().stats().p50()), ratio <= limit);
+    }
+
+    private static Target limit(Results r, String key, Mode mode, double limit, String unit, String text) {
+        Optional<Results.Series> s = r.find(key, mode.key);
+        if (s.isEmpty() || s.get().samples.isEmpty()) {
+            return new Target(text, "not measured", null);
+        }
+        double p50 = s.get().stats().p50();
+        return new Target(text, String.format(p50 < 10 ? "p50 %.2f %s" : "p50 %.0f %s", p50, unit), p50 <= limit);
+    }
+
+    /** "One idle per-pod shim": the per-pod RSS with one container (else the largest single shim measured). */
+    private static Target idleRss(Results r) {
+        String text = "per-pod: one idle shim ≤ 40 MiB RSS";
+        Optional<Results.MemoryPoint> one = r.memoryAt(Mode.PER_POD.key, 1);
+        if (one.isPresent() && one.get().shims() == 1) {
+            return new Target(text, String.format("%.1f MiB", one.get().rssMiB()), one.get().rssMiB() <= 40);
+        }
+        Optional<Results.MemoryPoint> any = r.memory.stream().filter(m -> m.mode().equals(Mode.PER_POD.key)).findFirst();
+        return any.map(m -> new Target(text, String.format("largest shim %.1f MiB (no 1-container point)", m.maxShimRssMiB()),
+                m.maxShimRssMiB() <= 40)).orElse(new Target(text, "not measured", null));
+    }
+
+    /** Total PSS of the shared mode's shims at 50 containers against the Go shims' (at the largest count if not 50). */
+    private static Target sharedPss(Results r) {
+        String text = "shared: total shim PSS at " + PSS_TARGET_CONTAINERS + " containers ≤ 0.5 × Go";
+        int count = r.memory.stream().mapToInt(Results.MemoryPoint::containers).max().orElse(0);
+        Optional<Results.MemoryPoint> shared = r.memoryAt(Mode.SHARED.key, count);
+        Optional<Results.MemoryPoint> go = r.memoryAt(Mode.GO.key, count);
+        if (shared.isEmpty() || go.isEmpty()) {
+            return new Target(text, "not measured", null);
+        }
+        double ratio = shared.get().pssMiB() / go.get().pssMiB();
+        String at = count == PSS_TARGET_CONTAINERS ? "" : String.format(" — at %d containers, not %d", count, PSS_TARGET_CONTAINERS);
+        return new Target(text, String.format("%.2f × (%.1f MiB vs %.1f MiB)%s", ratio, shared.get().pssMiB(), go.get().pssMiB(), at),
+                count == PSS_TARGET_CONTAINERS ? ratio <= 0.5 : null);
+    }
+}
