@@ -42,7 +42,7 @@ final class Daemon {
 
         Path bundle = Path.of("").toAbsolutePath();
         logToFifo(bundle.resolve("log"));
-        ShimLogging.toStderr(flags.debug(), flags.namespace(), flags.id());
+        ShimLogging.toStderr(flags.debug(), flags.namespace(), mode.runtimeName());
         Posix.setChildSubreaper();
         Reaper reaper = Reaper.start();
 

@@ -24,7 +24,7 @@ final class ShimLogging {
         Logger.getLogger("").setLevel(Level.OFF);
     }
 
-    static void toStderr(boolean debug, String namespace, String id) {
+    static void toStderr(boolean debug, String namespace, String runtime) {
         LogManager.getLogManager().reset();
         Logger root = Logger.getLogger("");
         Level level = debug ? Level.FINE : Level.INFO;
@@ -40,7 +40,7 @@ final class ShimLogging {
                         .append("level=").append(levelName(record.getLevel())).append(' ')
                         .append("msg=\"").append(message).append("\" ")
                         .append("namespace=").append(namespace).append(' ')
-                        .append("runtime=io.containerd.jrunc.v2");
+                        .append("runtime=").append(runtime);
                 if (record.getThrown() != null) {
                     line.append(" error=\"").append(String.valueOf(record.getThrown()).replace("\"", "'")).append('"');
                 }

@@ -32,6 +32,11 @@ enum ShimMode {
         return "shared".equals(System.getenv("JRUNC_SHIM_MODE")) ? SHARED : PER_POD;
     }
 
+    /** The runtime name containerd users give ({@code ctr run --runtime …}, CRI's runtime_type). */
+    String runtimeName() {
+        return this == SHARED ? "io.containerd.jrunc-shared.v2" : "io.containerd.jrunc.v2";
+    }
+
     /** The name containerd knows the shim by, and that {@code ps} shows for it. */
     String binaryName() {
         return binaryName;

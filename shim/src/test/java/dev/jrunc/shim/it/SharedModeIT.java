@@ -72,7 +72,8 @@ class SharedModeIT {
         }
         Procs.await("both tasks are gone", () -> containerd.ctr("task", "ls", "-q").stdoutLines().isEmpty());
         for (String id : List.of("doomed-1", "doomed-2")) {
-            assertTrue(!Files.exists(Path.of("/run/containerd/runc", containerd.namespace(), id)), "runc state of " + id);
+            Path state = Path.of("/run/containerd/runc", containerd.namespace(), id);
+            Procs.await("runc's state of " + id + " is removed by our delete", () -> !Files.exists(state));
             containerd.ctr("container", "rm", id).assertOk();
         }
     }
