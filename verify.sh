@@ -11,6 +11,7 @@
 #   ./verify.sh docs     render the workbook (docs/target/student, docs/target/instructor)
 #   ./verify.sh cri      build if needed, then a pod through containerd's CRI (handlers runc and jrunc) and lab 09
 #   ./verify.sh vm       inside the reference VM (vagrant/): kubelet runs a pod with RuntimeClass jrunc
+#   ./verify.sh bench    the Go shim and ours side by side (--publish: show the last run in the workbook)
 #   ./verify.sh help
 #
 # Runs from any folder. Needs root (apt-get, containerd, runc). Stops at the first failure, says why, exits non-zero.
@@ -26,7 +27,7 @@ step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'verify.sh: FAILED: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # JBang for the labs: an installed `jbang` if there is one, otherwise our bootstrap (Java + Maven only).
 jbang_cmd() {
@@ -415,11 +416,26 @@ test_all() {
 # The Go shim and ours (per-pod and shared) side by side under one private containerd; not part of `test`, and it
 # asserts nothing about speed. Knobs (BENCH_N, BENCH_MEM_COUNTS, …): the header of shim/scripts/bench.sh.
 bench() {
+  if [[ "${1:-}" == --publish ]]; then
+    bench_publish
+    return
+  fi
   need_root bench
   build_if_needed
   step "benchmark: containerd-shim-runc-v2 vs jrunc per-pod and shared (shim/scripts/bench.sh, about 10 minutes)"
   "$SHIM/scripts/bench.sh" || die "the benchmark did not complete (see above)"
   info "table above; files in ${BENCH_OUT:-shim/target/bench}/: results.json, results.csv, results.svg"
+  info "to show this run in the workbook: ./verify.sh bench --publish, then commit docs/src/bench"
+}
+
+# The workbook's performance chapter shows the last published run: its table and chart, as the benchmark wrote them.
+bench_publish() {
+  local from=${BENCH_OUT:-$SHIM/target/bench} to=$ROOT/docs/src/bench
+  [[ -f "$from/results.json" ]] || die "no benchmark results in $from: run ./verify.sh bench first"
+  mkdir -p "$to"
+  "$SHIM/scripts/bench.sh" --render "$from/results.json" >"$to/results.txt" || die "could not render $from/results.json"
+  cp "$from/results.svg" "$from/results.csv" "$from/results.json" "$to/"
+  step "published $(head -n 1 "$to/results.txt") to docs/src/bench/ (commit it)"
 }
 
 lint() {
@@ -440,7 +456,7 @@ case "${1:-help}" in
   labs) shift; labs_all "$@" ;;
   cri) cri ;;
   vm) vm ;;
-  bench) bench ;;
+  bench) shift; bench "$@" ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
