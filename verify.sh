@@ -434,8 +434,9 @@ bench_publish() {
   [[ -f "$from/results.json" ]] || die "no benchmark results in $from: run ./verify.sh bench first"
   mkdir -p "$to"
   "$SHIM/scripts/bench.sh" --render "$from/results.json" >"$to/results.txt" || die "could not render $from/results.json"
-  cp "$from/results.svg" "$from/results.csv" "$from/results.json" "$to/"
-  step "published $(head -n 1 "$to/results.txt") to docs/src/bench/ (commit it)"
+  cp "$from/results.csv" "$from/results.json" "$to/"
+  cp "$from/results.svg" "$ROOT/docs/src/images/bench-results.svg"
+  step "published $(head -n 1 "$to/results.txt") to docs/src/bench/ and docs/src/images/ (commit them)"
 }
 
 lint() {
