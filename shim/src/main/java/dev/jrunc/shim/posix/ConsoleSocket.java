@@ -68,6 +68,10 @@ public final class ConsoleSocket implements AutoCloseable {
             message.putAddress(32, control.address()); // msg_control
             message.putLong(40, CMSG_SPACE_ONE_FD);    // msg_controllen
             long received = Posix.libc().recvmsg(connection, message, MSG_CMSG_CLOEXEC);
+            // The message points at name and iovec by raw address only, and recvmsg blocks until runc connects:
+            // keep them (and the message) from being freed by the collector while the kernel writes into them.
+            java.lang.ref.Reference.reachabilityFence(name);
+            java.lang.ref.Reference.reachabilityFence(iovec);
             if (received < 0) {
                 throw new PosixException("recvmsg", path.toString(), Posix.errno());
             }

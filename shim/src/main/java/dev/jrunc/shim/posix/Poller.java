@@ -26,6 +26,10 @@ public final class Poller {
         pollfd.putShort(4, events);
         pollfd.putShort(6, (short) 0);
         int n = Posix.libc().poll(pollfd, 1, timeoutMillis);
+        // The kernel writes revents into pollfd when poll returns, up to 250 ms from now. Nothing here reads it
+        // afterwards, so without the fence the collector may free it meanwhile: poll then failed with EFAULT,
+        // the pump stopped, and a container's output was lost (once in ~20 runs in a busy shared shim).
+        java.lang.ref.Reference.reachabilityFence(pollfd);
         if (n == -1) {
             if (Posix.errno() == Posix.EINTR) {
                 return false;

@@ -30,11 +30,13 @@ public final class Posix {
     public static final int F_SETFL = 4;
     public static final int WNOHANG = 1;
     public static final int EINTR = 4;
+    public static final int EIO = 5;
     public static final int ECHILD = 10;
     public static final int EAGAIN = 11;
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
     public static final int EINVAL = 22;
+    public static final int EPIPE = 32;
     public static final int EADDRINUSE = 98;
     public static final int SIGKILL = 9;
     public static final int SIGTERM = 15;

@@ -18,5 +18,6 @@ public final class Terminal {
         winsize.putShort(4, (short) 0);
         winsize.putShort(6, (short) 0);
         Posix.check(Posix.libc().ioctl(master, TIOCSWINSZ, winsize), "ioctl", "TIOCSWINSZ");
+        java.lang.ref.Reference.reachabilityFence(winsize);   // not read afterwards: keep it alive through ioctl
     }
 }

@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 
 import dev.jrunc.shim.posix.Poller;
 import dev.jrunc.shim.posix.Posix;
+import dev.jrunc.shim.posix.PosixException;
 
 /**
  * Copies bytes from one fd to another on its own thread until end of file — one direction of a container's
@@ -83,8 +84,15 @@ final class Pump {
                     break;
                 }
             }
-        } catch (Exception e) {
-            LOG.log(System.Logger.Level.DEBUG, "stdio {0} stopped: {1}", name, e.getMessage());
+        } catch (PosixException e) {
+            // A terminal's master reads EIO once the container's side is closed: its end of file; EPIPE is a
+            // container gone while its stdin was still copied. Anything else cuts a container's output short, and
+            // someone reading it will want to know why.
+            boolean expected = e.errno() == Posix.EIO || e.errno() == Posix.EPIPE;
+            LOG.log(expected ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+                    "stdio {0} stopped: {1}", name, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "stdio {0} stopped: {1}", name, e.toString());
         } finally {
             if (closeFrom) {
                 Posix.close(from);
@@ -96,7 +104,7 @@ final class Pump {
         }
     }
 
-    private boolean writeAll(Poller.Buffer buffer, int count) throws Exception {
+    private boolean writeAll(Poller.Buffer buffer, int count) throws PosixException {
         int offset = 0;
         while (offset < count) {
             int n = buffer.writeTo(to, offset, count - offset);
