@@ -125,8 +125,8 @@ public final class ProcessTree {
         for (Node n : nodes()) {
             Procs.Proc p = n.proc();
             String indent = depth(n) == 0 ? "" : "    ".repeat(depth(n) - 1) + " \\_ ";
-            rows.add(new String[] {number.apply(p.pid()), relative(p.ppid(), number, book), relative(p.pgid(), number, book),
-                    relative(p.sid(), number, book), book && p.pid() == 1 ? "S" : p.stat(), indent + text.apply(n.command())});
+            rows.add(new String[] {number.apply(p.pid()), relative(p, p.ppid(), number, book), relative(p, p.pgid(), number, book),
+                    relative(p, p.sid(), number, book), book && p.pid() == 1 ? "S" : p.stat(), indent + text.apply(n.command())});
         }
         int[] width = new int[5];
         for (String[] row : rows) {
@@ -149,9 +149,11 @@ public final class ProcessTree {
     /**
      * In the book, a ppid/pgid/sid that is none of the shown processes (the shell that started the lab, a
      * terminal's session) is printed as "-": it differs with how the lab was started, not with what it shows.
+     * So is a 0 anywhere but on pid 1's own row: a process started by pid 1 without a session of its own (a CI
+     * runner, a bare VM init) inherits session 0, where a terminal would have given it a real one.
      */
-    private String relative(int pid, IntFunction<String> number, boolean book) {
-        if (!book || pid == 0 || pid == 1 || contains(pid)) {
+    private String relative(Procs.Proc row, int pid, IntFunction<String> number, boolean book) {
+        if (!book || (pid == 0 && row.pid() == 1) || pid == 1 || contains(pid)) {
             return number.apply(pid);
         }
         return "-";
