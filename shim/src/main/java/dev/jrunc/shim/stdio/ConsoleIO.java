@@ -89,7 +89,7 @@ final class ConsoleIO implements ProcessIO {
         adopted = true;
         Posix.setBlocking(masterFd, false);
         if (!stdio.stdout().isEmpty()) {
-            int destination = Posix.open(fifo(stdio.stdout()), Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+            int destination = ClientReader.openWhenRead(Path.of(fifo(stdio.stdout())));   // see there
             output = new Pump(name + "-tty-out", masterFd, destination, false, true);
             output.start();
         }

@@ -37,8 +37,8 @@ final class PipeIO implements ProcessIO {
     }
 
     /**
-     * Creates the pipes and opens the client's ends. Opening never blocks, even if the client has not opened
-     * its side yet: FIFOs are opened read-write, which Linux allows without a peer.
+     * Creates the pipes and opens the client's ends: an output FIFO once the client reads it (up to 10 s, see
+     * {@link ClientReader}), then read-write, so that it outlives the client going away.
      *
      * @param uid owner to give the container's pipe ends (runc options io_uid/io_gid), or -1 to leave them
      */
@@ -147,8 +147,8 @@ final class PipeIO implements ProcessIO {
             destination = Posix.open(file.toString(), Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
         } else {
             // Read-write: we are then a reader of our own FIFO, so writes never fail with EPIPE while the client
-            // is away; data waits in the FIFO until someone reads it.
-            destination = Posix.open(fifoPath(uri, stream).toString(), Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+            // is away; data waits in the FIFO until someone reads it. But first the client's reader must be there.
+            destination = ClientReader.openWhenRead(fifoPath(uri, stream));
         }
         track(destination);
         int[] pipe = Posix.pipe();

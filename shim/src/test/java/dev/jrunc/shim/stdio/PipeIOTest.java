@@ -1,0 +1,62 @@
+package dev.jrunc.shim.stdio;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.jrunc.shim.posix.Posix;
+
+/** The container's output through PipeIO into a client's FIFO, with a client that opens its reader late. */
+@Timeout(30)
+class PipeIOTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void outputOfAProcessThatIsGoneBeforeTheClientReadsIsNotLost() throws Exception {
+        Path fifo = dir.resolve("stdout");
+        Posix.mkfifo(fifo.toString(), 0600);
+        // the client opens its reader a little late, as containerd's fifo package does on a goroutine of its own
+        CompletableFuture<String> client = CompletableFuture.supplyAsync(() -> {
+            try {
+                Thread.sleep(300);
+                try (FileInputStream in = new FileInputStream(fifo.toFile())) {
+                    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+                    byte[] buffer = new byte[4096];
+                    for (int n; (n = in.read(buffer)) > 0; ) {   // (readAllBytes would try to seek a FIFO)
+                        all.write(buffer, 0, n);
+                    }
+                    return all.toString(StandardCharsets.UTF_8);
+                }
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        PipeIO io = PipeIO.open("late-reader", new Stdio("", fifo.toString(), "", false), -1, -1);
+        byte[] printed = "printed, then exited\n".getBytes(StandardCharsets.UTF_8);
+        Posix.writeFully(io.childStdout(), printed, printed.length);   // the container's whole life
+        io.started();                                                   // our copy of its end closes: EOF follows
+        io.close();                                                     // Delete: drained, FIFO closed
+
+        String received;
+        try {
+            received = client.get(5, TimeUnit.SECONDS);
+        } catch (TimeoutException lost) {
+            // the reader waits for a writer that will never come: release it, and see it got nothing
+            Posix.close(Posix.open(fifo.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK, 0));
+            received = client.get(5, TimeUnit.SECONDS);
+        }
+        assertEquals("printed, then exited\n", received);
+    }
+}
