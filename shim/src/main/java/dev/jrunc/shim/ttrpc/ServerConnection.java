@@ -13,8 +13,10 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The server side of one client connection: reads request frames, hands each call to a worker,
@@ -23,10 +25,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The reader never runs a handler itself. containerd keeps a {@code Wait} call open for the
  * whole life of a container on the same connection as everything else, so a handler that blocks
  * must block only its own worker.
+ *
+ * <p>Nor does a worker write its answer: it queues it, and one writer at a time (a task on the same pool, there
+ * only while answers wait) sends the queue. A peer that sends requests but never reads its answers then stalls
+ * that one writer, not a thread per call — it once piled up thousands of threads in the shim, each blocked in a
+ * write. Answers the peer leaves unread are bounded ({@link #MAX_UNREAD_ANSWERS}); past that, the peer is broken
+ * or hostile, and the connection is closed.
  */
 final class ServerConnection implements Closeable {
 
     private static final System.Logger LOG = System.getLogger("jrunc.ttrpc");
+    /** containerd reads every answer at once; a thousand waiting means nobody reads. */
+    static final int MAX_UNREAD_ANSWERS = 1024;
+    /** The same bound in bytes: four of the largest frames ttrpc allows. */
+    static final long MAX_UNREAD_BYTES = 4L * Frame.MAX_DATA_LENGTH;
 
     private final SocketChannel socket;
     private final FrameReader reader;
@@ -35,6 +47,10 @@ final class ServerConnection implements Closeable {
     private final Executor calls;
     private final ScheduledExecutorService deadlines;
     private final AtomicInteger inFlight;
+    private final ConcurrentLinkedQueue<Frame> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger unsentFrames = new AtomicInteger();
+    private final AtomicLong unsentBytes = new AtomicLong();
+    private final AtomicBoolean writing = new AtomicBoolean();
     private volatile boolean closed;
 
     /** @param inFlight the server's count of calls not yet answered, for a graceful shutdown */
@@ -152,7 +168,7 @@ final class ServerConnection implements Closeable {
         return Response.newBuilder().setStatus(new TtrpcException(code, message).toStatus()).build();
     }
 
-    /** Writes one answer; a connection that is already gone just loses it. */
+    /** Queues one answer for the writer; a connection that is already gone just loses it. */
     private void send(int streamId, Response response) {
         if (closed) {
             return;
@@ -161,11 +177,57 @@ final class ServerConnection implements Closeable {
             response = failure(Code.RESOURCE_EXHAUSTED, "response of " + response.getSerializedSize()
                     + " bytes exceeds maximum message size of " + Frame.MAX_DATA_LENGTH);
         }
+        Frame frame = Frame.response(streamId, response.toByteArray());
+        int frames = unsentFrames.incrementAndGet();
+        long bytes = unsentBytes.addAndGet(frame.data().length);
+        if (frames > MAX_UNREAD_ANSWERS || bytes > MAX_UNREAD_BYTES) {
+            LOG.log(Level.WARNING, "ttrpc: a peer left {0} answers ({1} bytes) unread; closing its connection",
+                    String.valueOf(frames - 1), String.valueOf(bytes - frame.data().length));
+            close();
+            return;
+        }
+        outbox.add(frame);
+        startWriting();
+    }
+
+    /** Starts the writer unless one runs: it will find the frame just queued. */
+    private void startWriting() {
+        if (!writing.compareAndSet(false, true)) {
+            return;
+        }
         try {
-            writer.write(Frame.response(streamId, response.toByteArray()));
+            calls.execute(this::writeQueued);
+        } catch (RejectedExecutionException serverClosed) {
+            writing.set(false);
+            close();
+        }
+    }
+
+    /** Sends the queue, blocking while the peer reads slowly; ends when it is empty. */
+    private void writeQueued() {
+        try {
+            while (true) {
+                Frame frame;
+                while ((frame = outbox.poll()) != null) {
+                    writer.write(frame);
+                    unsentFrames.decrementAndGet();
+                    unsentBytes.addAndGet(-frame.data().length);
+                }
+                writing.set(false);
+                // a frame queued after the poll above but before the flag dropped would otherwise wait forever
+                if (outbox.isEmpty() || !writing.compareAndSet(false, true)) {
+                    return;
+                }
+            }
         } catch (IOException e) {
+            writing.set(false);
             close(); // the reader thread notices and stops
         }
+    }
+
+    /** True when every answer queued so far has been written (or the connection is gone). */
+    boolean flushed() {
+        return closed || unsentFrames.get() == 0;
     }
 
     /** Closes the socket; calls still running may finish, but their answers are dropped. Idempotent. */

@@ -129,7 +129,8 @@ public final class TtrpcServer implements Closeable {
             closeQuietly(listener);
         }
         long deadline = System.nanoTime() + grace.toNanos();
-        while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+        // answered means written: the writers send what the handlers have queued
+        while ((inFlight.get() > 0 || !connections.stream().allMatch(ServerConnection::flushed)) && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(5);
             } catch (InterruptedException e) {

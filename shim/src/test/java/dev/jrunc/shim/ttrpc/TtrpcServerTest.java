@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
@@ -391,6 +392,36 @@ class TtrpcServerTest {
     }
 
     // ---- shutting down ------------------------------------------------------------------------
+
+    @Test
+    void aPeerThatNeverReadsItsAnswersIsCutOffWithoutPilingUpThreads() throws Exception {
+        RawPeer peer = raw();
+        long threadsBefore = callThreads();
+        ByteString nothing = Empty.getDefaultInstance().toByteString();
+        int sent = 0;
+        long peakThreads = threadsBefore;
+        try {
+            // far more answers than the socket buffers hold or the server queues for one peer
+            for (int i = 0; i < 20 * ServerConnection.MAX_UNREAD_ANSWERS; i++) {
+                peer.sendRequest(2 * i + 1, ECHO, "Nothing", nothing, 0);
+                sent++;
+                if (i % 256 == 0) {
+                    peakThreads = Math.max(peakThreads, callThreads());
+                }
+            }
+            fail("the server kept reading from a peer that reads nothing: " + sent + " requests sent");
+        } catch (IOException cutOff) {
+            // expected: the server closed the connection
+        }
+        assertTrue(sent > ServerConnection.MAX_UNREAD_ANSWERS, "it was cut off only past the bound, after " + sent);
+        assertTrue(peakThreads - threadsBefore < 50, "threads serving it: " + threadsBefore + " → " + peakThreads);
+        assertAFreshClientIsServed();
+    }
+
+    /** Live threads of the server's call pool (workers, and the writer while answers wait). */
+    private static long callThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("ttrpc-call")).count();
+    }
 
     @Test
     void closingTheServerEndsConnectionsAndRefusesNewOnes() throws Exception {
