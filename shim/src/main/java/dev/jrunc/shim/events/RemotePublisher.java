@@ -23,13 +23,12 @@ import dev.jrunc.shim.ttrpc.TtrpcException;
  * <p>One thread sends from a queue, so publishing never blocks a Task call and events keep their order
  * (containerd's clients rely on /tasks/start arriving before /tasks/exit). If containerd is away (restarting),
  * the sender reconnects and retries, holding back the events behind it so their order is kept, for 1+2+3+4+5 =
- * 15 seconds; then it drops that event, as the Go shim does.
+ * 15 seconds ({@link RetrySchedule}); then it drops that event, as the Go shim does.
  */
 public final class RemotePublisher implements Publisher {
     private static final System.Logger LOG = System.getLogger("jrunc.events");
     private static final String SERVICE = "containerd.services.events.ttrpc.v1.Events";
     private static final int QUEUE_SIZE = 2048;
-    private static final int ATTEMPTS = 5;
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
@@ -93,17 +92,19 @@ public final class RemotePublisher implements Publisher {
 
     private void send(Envelope envelope) {
         ForwardRequest request = ForwardRequest.newBuilder().setEnvelope(envelope).build();
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        for (int failed = 0; ; ) {
             try {
                 connected().call(SERVICE, "Forward", request.toByteString(), CALL_TIMEOUT,
                         Map.of("containerd-namespace-ttrpc", namespace));
                 return;
             } catch (IOException e) {
                 disconnect();
-                if (closing && attempt > 1) {
+                failed++;
+                java.util.Optional<Duration> delay = RetrySchedule.delayAfter(failed);
+                if (delay.isEmpty() || closing && failed > 1) {
                     break;
                 }
-                sleep(attempt * 1000L);
+                sleep(delay.get().toMillis());
             } catch (TtrpcException e) {
                 LOG.log(System.Logger.Level.WARNING, "containerd refused event {0}: {1}", envelope.getTopic(), e.getMessage());
                 return;
