@@ -1,7 +1,6 @@
 package dev.jrunc.shim.task;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -72,12 +71,13 @@ import dev.jrunc.shim.ttrpc.TtrpcException;
  * <p>Events go out in the order containerd's clients rely on — /tasks/create, /tasks/start, /tasks/exit,
  * /tasks/delete (and /tasks/exec-added, /tasks/exec-started, /tasks/exit for execs) — because each is published
  * while holding the container's lock, and the reaper's exits are handled one at a time on a single thread that
- * takes the same lock.
+ * takes the same lock. That lock is never held across a runc call: a slow {@code runc exec} or {@code runc start}
+ * would otherwise stall the other execs of the container and, through the exits thread, every exit of the shim.
+ * A process's exit is matched to it only once its start has been published ({@link EarlyExits}).
  */
 public final class TaskService implements AutoCloseable {
     public static final String SERVICE = "containerd.task.v2.Task";
     private static final System.Logger LOG = System.getLogger("jrunc.task");
-    private static final int MAX_UNCLAIMED_EXITS = 1024;
     private static final String PROCESS_DETAILS = "containerd.runc.v1.ProcessDetails";
 
     private final String namespace;
@@ -88,13 +88,13 @@ public final class TaskService implements AutoCloseable {
     private volatile java.util.function.Consumer<java.nio.file.Path> whenCreated = bundle -> { };
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
-    /** Which running process a pid is, and exits whose pid we do not know (yet). */
+    /** Which running process a pid is. */
     private record Owner(Container container, ContainerProcess process) {
     }
 
     private final Object pidLock = new Object();
     private final Map<Integer, Owner> byPid = new ConcurrentHashMap<>();
-    private final LinkedHashMap<Integer, Exit> unclaimedExits = new LinkedHashMap<>();
+    private final EarlyExits earlyExits = new EarlyExits();
     private final ExecutorService exits = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "exits");
         thread.setDaemon(true);
@@ -150,7 +150,14 @@ public final class TaskService implements AutoCloseable {
         if (containers.containsKey(request.getId())) {
             throw new TtrpcException(Code.ALREADY_EXISTS, "container " + request.getId() + ": already exists");
         }
-        Container container = Container.create(request, namespace, reaper);
+        EarlyExits.Window window = earlyExits.open();
+        Container container;
+        try {
+            container = Container.create(request, namespace, reaper);
+        } catch (Exception e) {
+            earlyExits.close(window, 0);
+            throw e;
+        }
         whenCreated.accept(container.bundle().dir());
         InitProcess init = container.init();
         synchronized (container) {
@@ -164,24 +171,43 @@ public final class TaskService implements AutoCloseable {
                     .setCheckpoint(request.getCheckpoint())
                     .setPid(init.pid())
                     .build());
-            watchPid(container, init);
+            watchPid(container, init, window);
         }
         return CreateTaskResponse.newBuilder().setPid(init.pid()).build();
     }
 
+    /**
+     * runc start (the init) or runc exec, without the container's lock. An exit during the call waits in a window
+     * of {@link EarlyExits} — for the init, whose pid is known since Create, by un-watching it meanwhile — and is
+     * handled once the start event is out.
+     */
     StartResponse start(StartRequest request) throws Exception {
         Container container = container(request.getId());
         ContainerProcess process = container.process(request.getExecId());
-        synchronized (container) {
+        EarlyExits.Window window;
+        synchronized (pidLock) {
+            if (process.pid() > 0) {
+                byPid.remove(process.pid());
+            }
+            window = earlyExits.open();
+        }
+        try {
             process.start();
+        } catch (Exception e) {
+            synchronized (container) {
+                watchPid(container, process, window);
+            }
+            throw e;
+        }
+        synchronized (container) {
             if (process instanceof ExecProcess) {
                 publisher.publish(Topics.TASK_EXEC_STARTED, TaskExecStarted.newBuilder()
                         .setContainerId(container.id()).setExecId(process.id()).setPid(process.pid()).build());
-                watchPid(container, process);
             } else {
                 publisher.publish(Topics.TASK_START, TaskStart.newBuilder()
                         .setContainerId(container.id()).setPid(process.pid()).build());
             }
+            watchPid(container, process, window);
         }
         if (process instanceof InitProcess) {
             watchForOom(container);
@@ -201,11 +227,12 @@ public final class TaskService implements AutoCloseable {
         }
     }
 
+    /** runc delete and the stdio's drain (up to 2 s) run without the container's lock; the bookkeeping takes it. */
     DeleteResponse delete(DeleteRequest request) throws Exception {
         Container container = container(request.getId());
         ContainerProcess process = container.process(request.getExecId());
+        process.delete();
         synchronized (container) {
-            process.delete();
             byPid.remove(process.pid());
             if (process instanceof ExecProcess) {
                 container.removeExec(process.id());
@@ -404,18 +431,18 @@ public final class TaskService implements AutoCloseable {
 
     /**
      * Now that the process runs, its exit may be matched to it. It may already have exited (and been reaped)
-     * before we knew its pid: then its exit is waiting among the unclaimed ones, and is handled now — after the
-     * create or start event the caller has just published.
+     * before we knew its pid: then its exit waits in the start's window, and is handled now — after the create or
+     * start event the caller has just published.
      */
-    private void watchPid(Container container, ContainerProcess process) {
-        Exit early;
+    private void watchPid(Container container, ContainerProcess process, EarlyExits.Window window) {
+        Optional<Exit> early;
         synchronized (pidLock) {
-            byPid.put(process.pid(), new Owner(container, process));
-            early = unclaimedExits.remove(process.pid());
+            if (process.pid() > 0) {
+                byPid.put(process.pid(), new Owner(container, process));
+            }
+            early = earlyExits.close(window, process.pid());
         }
-        if (early != null) {
-            exits.execute(() -> handleExit(early));
-        }
+        early.ifPresent(exit -> exits.execute(() -> handleExit(exit)));
     }
 
     /** One exit from the reaper, on the single "exits" thread. */
@@ -424,10 +451,7 @@ public final class TaskService implements AutoCloseable {
         synchronized (pidLock) {
             owner = byPid.get(exit.pid());
             if (owner == null) {
-                unclaimedExits.put(exit.pid(), exit);
-                if (unclaimedExits.size() > MAX_UNCLAIMED_EXITS) {
-                    unclaimedExits.remove(unclaimedExits.keySet().iterator().next());
-                }
+                earlyExits.offer(exit);   // kept only while a start is in flight; otherwise an orphan's
                 return;
             }
         }
