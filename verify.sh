@@ -12,6 +12,7 @@
 #   ./verify.sh cri      build if needed, then a pod through containerd's CRI (handlers runc and jrunc) and lab 09
 #   ./verify.sh vm       inside the reference VM (vagrant/): kubelet runs a pod with RuntimeClass jrunc
 #   ./verify.sh bench    the Go shim and ours side by side (--publish: show the last run in the workbook)
+#   ./verify.sh soak     the reliability drills, bigger than in test (soak NAME: one drill at test's size)
 #   ./verify.sh help
 #
 # Runs from any folder. Needs root (apt-get, containerd, runc). Stops at the first failure, says why, exits non-zero.
@@ -27,7 +28,7 @@ step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'verify.sh: FAILED: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # JBang for the labs: an installed `jbang` if there is one, otherwise our bootstrap (Java + Maven only).
 jbang_cmd() {
@@ -439,6 +440,60 @@ bench_publish() {
   step "published $(head -n 1 "$to/results.txt") to docs/src/bench/ and docs/src/images/ (commit them)"
 }
 
+# ---- reliability drills (issue 7) -------------------------------------------------------------------------------
+# Each drill is an integration test through a private containerd (shim/src/test/java/dev/jrunc/shim/it), so `test`
+# runs them all, at the sizes of DrillKnobs.java. `soak` runs them again, bigger (any JRUNC_DRILL_* set by hand
+# wins); `soak NAME` runs one drill at test's size: the workbook's chapter "Drills" gives one such command per drill.
+# Every drill prints its figures (counts before and after, latencies); they are kept in shim/target/drills/.
+DRILLS=(
+  "outage:DrillContainerdOutageIT:containerd SIGKILLed during Create; a container exits while containerd is down"
+  "events:DrillEventsOutageIT:exits during a 12 s containerd outage arrive afterwards, all of them, in order"
+  "shim-kill:CrashCleanupIT:the shim SIGKILLed with its container created, running, running an exec, paused"
+  "runc:DrillRuncFaultsIT:runc missing, failing, slow; State answers within 2 s meanwhile"
+  "load:DrillConcurrencyIT:50 execs at once in one container; 20 containers started at once"
+  "orphans:DrillOrphanStormIT:1000 orphans of a host-pid container, reaped by the shim"
+  "churn:DrillChurnIT:200 lifecycles through one shared shim; fds, threads, sockets, mounts, runc state"
+  "hostile:HostileInputIT:bad ttrpc input, a client that never reads, 100 idle connections, another uid"
+)
+
+drill_list() {
+  local entry name class what
+  for entry in "${DRILLS[@]}"; do
+    IFS=: read -r name class what <<<"$entry"
+    printf '    %-10s %s (%s)\n' "$name" "$what" "$class"
+  done
+}
+
+soak() {
+  need_root soak
+  local name=${1:-} entry drill class what classes=""
+  for entry in "${DRILLS[@]}"; do
+    IFS=: read -r drill class what <<<"$entry"
+    if [[ -z "$name" || "$name" == "$drill" ]]; then classes+="${classes:+,}$class"; fi
+  done
+  [[ -n "$classes" ]] || { drill_list; die "no drill named $name (the drills are listed above)"; }
+  if [[ -z "$name" ]]; then
+    export JRUNC_DRILL_CHURN=${JRUNC_DRILL_CHURN:-1000} JRUNC_DRILL_ORPHANS=${JRUNC_DRILL_ORPHANS:-5000} \
+      JRUNC_DRILL_EXECS=${JRUNC_DRILL_EXECS:-100} JRUNC_DRILL_PARALLEL=${JRUNC_DRILL_PARALLEL:-20}
+  fi
+  build_if_needed
+  step "drills: $classes (mvn verify -Dit.test=…)"
+  rm -rf "$SHIM/target/drills" "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports"
+  local rc=0 d
+  (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest=NoUnitTestsForDrills \
+      -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$classes") || rc=$?
+  # Only a crashed test JVM leaves a fixture behind: clean the drills' own (other tests' fixtures are not ours).
+  for d in /run/jrunc/it-drill-* /run/jrunc/it-crashcleanupit /run/jrunc/it-hostileinputit; do
+    [[ -d "$d" ]] || continue
+    printf 'verify.sh: warning: a drill left %s behind; cleaning it\n' "$d" >&2
+    "$SHIM/scripts/private-containerd.sh" stop "$d" || true
+  done
+  step "what the drills held (shim/target/drills/)"
+  cat "$SHIM"/target/drills/*.txt 2>/dev/null || info "(no figures: the drills did not get that far)"
+  report_totals
+  ((rc == 0)) || die "a drill failed (reports: shim/target/failsafe-reports)"
+}
+
 lint() {
   command -v shellcheck >/dev/null || die "shellcheck is not installed (apt-get install -y shellcheck)"
   step "shellcheck"
@@ -458,6 +513,7 @@ case "${1:-help}" in
   cri) cri ;;
   vm) vm ;;
   bench) shift; bench "$@" ;;
+  soak) shift; soak "$@" ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -30,7 +30,8 @@ import dev.jrunc.testkit.WithPrivateContainerd;
 
 /**
  * Bad input on a live shim's socket — while it runs a container for containerd — gets an error or a closed
- * connection, and the shim keeps serving the next client and its container.
+ * connection, and the shim keeps serving the next client and its container. Also drills: a client that sends and
+ * never reads its answers, 100 idle connections, the socket's mode, and a peer running as another user.
  */
 @WithPrivateContainerd
 class HostileInputIT {
@@ -129,6 +130,110 @@ class HostileInputIT {
         assertStillServing(containerd);
     }
 
+    @Test
+    void aClientThatSendsButNeverReadsCostsOnlyItsOwnConnection(Containerd containerd) throws Exception {
+        DrillReport report = DrillReport.start("hostile-never-reads");
+        long shim = Procs.ppid(Procs.taskPid(containerd, ID));
+        ProcessSample before = ProcessSample.of(shim);
+        int requests = 3000;
+        java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<String> ended = new java.util.concurrent.atomic.AtomicReference<>("still open");
+        ProcessSample during;
+        long stateMillis;
+        try (SocketChannel raw = connect()) {
+            Thread sender = new Thread(() -> {
+                ByteString state = StateRequest.newBuilder().setId(ID).build().toByteString();
+                try {
+                    for (int i = 0; i < requests; i++) {
+                        writeAll(raw, request(2 * i + 1, "State", state));
+                        sent.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    ended.set("closed by the shim (" + e.getClass().getSimpleName() + ")");
+                }
+            }, "never-reads");
+            sender.setDaemon(true);
+            sender.start();
+            // it sends until done, or until the shim stops reading from it (then its writes block): both settle
+            int last = -1;
+            while (sender.isAlive() && sent.get() != last) {
+                last = sent.get();
+                Thread.sleep(1000);
+            }
+            during = ProcessSample.of(shim);
+            long started = System.nanoTime();
+            assertStillServing(containerd);
+            stateMillis = DrillReport.millisSince(started);
+        }
+        Thread.sleep(1000);
+        ProcessSample after = ProcessSample.of(shim);
+        report.line("a client sent %d of %d State requests without reading an answer; its connection: %s", sent.get(), requests, ended.get());
+        report.line("shim threads: before %d, while it was connected %d, after it left %d", before.threads(), during.threads(), after.threads());
+        report.line("meanwhile a fresh client was served (Connect, then ctr task ls) in %d ms", stateMillis);
+        assertTrue(during.threads() <= before.threads() + 64,
+                "the hostile client must not pile up threads in the shim: " + before + " → " + during);
+    }
+
+    @Test
+    void aHundredIdleConnectionsDoNotStopTheShim(Containerd containerd) throws Exception {
+        DrillReport report = DrillReport.start("hostile-idle-connections");
+        long shim = Procs.ppid(Procs.taskPid(containerd, ID));
+        ProcessSample before = ProcessSample.of(shim);
+        java.util.List<SocketChannel> idle = new java.util.ArrayList<>();
+        ProcessSample during;
+        long servedMillis;
+        try {
+            for (int i = 0; i < 100; i++) {
+                idle.add(connect());
+            }
+            Thread.sleep(500);
+            during = ProcessSample.of(shim);
+            long started = System.nanoTime();
+            assertStillServing(containerd);
+            servedMillis = DrillReport.millisSince(started);
+        } finally {
+            for (SocketChannel channel : idle) {
+                channel.close();
+            }
+        }
+        Procs.await("the shim let go of the idle connections", () -> ProcessSample.of(shim).sockets() <= before.sockets()
+                && ProcessSample.of(shim).threads() <= before.threads() + 4);
+        ProcessSample after = ProcessSample.of(shim);
+        report.line("100 idle connections: shim before %s", before);
+        report.line("while they were open: %s; a fresh client served in %d ms", during, servedMillis);
+        report.line("after they closed: %s", after);
+        assertEquals(before.sockets(), after.sockets(), "the shim closed its side of every idle connection");
+    }
+
+    @Test
+    void theSocketIsTheOwnersOnlyAndAnotherUserIsRefused(Containerd containerd) throws Exception {
+        DrillReport report = DrillReport.start("hostile-other-user");
+        String mode = java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(socket));
+        byte[] connect = frameBytes(request(1, "Connect", ConnectRequest.newBuilder().setId(ID).build().toByteString()));
+        String direct = PeerProbe.asNobody(containerd.dir(), socket, connect);
+        // Past the file's mode, the shim itself must refuse: the same socket through a link anyone may use
+        java.nio.file.Path link = containerd.dir().resolve("open-door.sock");
+        String throughLink;
+        try {
+            java.nio.file.Files.createLink(link, socket);
+            java.nio.file.Files.setPosixFilePermissions(link, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+            throughLink = PeerProbe.asNobody(containerd.dir(), link, connect);
+        } finally {
+            java.nio.file.Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            java.nio.file.Files.deleteIfExists(link);
+        }
+        String asRoot = PeerProbe.asThisUser(containerd.dir(), socket, connect);
+        report.line("socket %s mode %s", socket, mode);
+        report.line("uid 65534 on the socket's own path: %s", direct);
+        report.line("uid 65534 through a world-writable link to it: %s", throughLink);
+        report.line("root, the same probe: %s", asRoot);
+        assertEquals("rw-------", mode);
+        assertTrue(direct.startsWith("denied"), direct);
+        assertTrue(throughLink.startsWith("closed"), "the shim hangs up on another user: " + throughLink);
+        assertTrue(asRoot.startsWith("answered"), "the probe itself works: " + asRoot);
+        assertStillServing(containerd);
+    }
+
     /** A fresh client is served, and containerd still sees the container running. */
     private static void assertStillServing(Containerd containerd) throws Exception {
         try (TtrpcClient client = TtrpcClient.connect(socket.toString())) {
@@ -150,6 +255,12 @@ class HostileInputIT {
         ByteBuffer frame = ByteBuffer.allocate(10 + body.length);
         frame.putInt(body.length).putInt(stream).put((byte) 1).put((byte) 0).put(body).flip();
         return frame;
+    }
+
+    private static byte[] frameBytes(ByteBuffer frame) {
+        byte[] bytes = new byte[frame.remaining()];
+        frame.get(bytes);
+        return bytes;
     }
 
     private static void writeAll(SocketChannel channel, ByteBuffer buffer) throws IOException {

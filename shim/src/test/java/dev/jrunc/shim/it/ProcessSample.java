@@ -1,0 +1,58 @@
+package dev.jrunc.shim.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * What one process holds right now, from /proc: open fds (and how many of them are sockets or pipes), threads,
+ * resident memory. The leak drills compare two samples.
+ */
+record ProcessSample(long pid, int fds, int sockets, int pipes, int threads, long rssKb) {
+
+    static ProcessSample of(long pid) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        int fds = 0;
+        int sockets = 0;
+        int pipes = 0;
+        try (Stream<Path> entries = Files.list(proc.resolve("fd"))) {
+            for (Path fd : entries.toList()) {
+                fds++;
+                String target;
+                try {
+                    target = Files.readSymbolicLink(fd).toString();
+                } catch (IOException closedMeanwhile) {
+                    continue;
+                }
+                if (target.startsWith("socket:")) {
+                    sockets++;
+                } else if (target.startsWith("pipe:")) {
+                    pipes++;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the fds of pid " + pid, e);
+        }
+        int threads = 0;
+        long rss = -1;
+        try {
+            for (String line : Files.readAllLines(proc.resolve("status"))) {
+                if (line.startsWith("Threads:")) {
+                    threads = Integer.parseInt(line.substring(8).trim());
+                } else if (line.startsWith("VmRSS:")) {
+                    rss = Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the status of pid " + pid, e);
+        }
+        return new ProcessSample(pid, fds, sockets, pipes, threads, rss);
+    }
+
+    @Override
+    public String toString() {
+        return "fds " + fds + " (sockets " + sockets + ", pipes " + pipes + "), threads " + threads + ", RSS " + rssKb / 1024 + " MiB";
+    }
+}
