@@ -147,7 +147,13 @@ public final class Lab04 {
         if (wrong < 0) {
             throw new Lab.CannotRun("the race did not show in 200 runs (a very quiet machine?); run the lab again");
         }
-        Exit stolen = others.get(stolenPid) == null ? null : others.get(stolenPid).get(5, TimeUnit.SECONDS);
+        // waitFor() may return before our reaper's thread has handed the exit to its subscribers: wait for it
+        Exit stolen;
+        try {
+            stolen = others.computeIfAbsent(stolenPid, p -> new CompletableFuture<>()).get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            stolen = null;
+        }
         lab.check(stolen != null && stolen.status() == 7,
                 "After " + Out.vary(runs + " runs", "<n> runs") + ": Process.waitFor() returned " + wrong + " for pid " + stolenPid
                         + ", which exited with 7: our reaper had taken its status (it says exit status "
