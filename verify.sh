@@ -155,7 +155,7 @@ run_maven_tests() {
   mkdir -p "$SHIM/target"
   local log=$SHIM/target/verify-mvn.log rc
   local -a status
-  rm -rf "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports"
+  rm -rf "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports" "$SHIM/target/drills"
   # Full output to a log; on the terminal only progress, test counts and errors.
   set +e
   (cd "$SHIM" && mvn -B -ntp -Dstyle.color=never verify) 2>&1 | tee "$log" \
@@ -165,6 +165,10 @@ run_maven_tests() {
   rc=${status[0]}
   clean_leftover_fixtures
   TOTALS=$(report_totals)
+  if compgen -G "$SHIM/target/drills/*.txt" >/dev/null; then
+    step "what the reliability drills held (shim/target/drills/; ./verify.sh soak runs them bigger)"
+    cat "$SHIM"/target/drills/*.txt
+  fi
   echo "$TOTALS"
   if ((rc != 0)); then
     printf '\n---- last 60 lines of %s ----\n' "$log"

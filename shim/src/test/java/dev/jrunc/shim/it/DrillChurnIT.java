@@ -65,7 +65,8 @@ class DrillChurnIT {
         report.line("before: %s", before.outside());
         report.line("after:  %s", after.outside());
         assertEquals(before.shim().fds(), after.shim().fds(), "the shim's open fds");
-        assertEquals(before.shim().threads(), after.shim().threads(), "the shim's threads");
+        // Fewer is fine: pool threads busy at the first count may have ended idle since; more would be a leak.
+        assertTrue(after.shim().threads() <= before.shim().threads(), "the shim's threads: " + before.shim() + " → " + after.shim());
         assertEquals(before.containerd().fds(), after.containerd().fds(), "containerd's open fds");
         assertTrue(after.containerd().threads() <= before.containerd().threads() + CONTAINERD_THREAD_SLACK,
                 "containerd's threads: " + before.containerd() + " → " + after.containerd());
@@ -108,7 +109,7 @@ class DrillChurnIT {
         }
 
         boolean settledAs(Counts before) {
-            return shim.fds() == before.shim.fds() && shim.threads() == before.shim.threads()
+            return shim.fds() == before.shim.fds() && shim.threads() <= before.shim.threads()
                     && containerd.fds() == before.containerd.fds() && outside.equals(before.outside);
         }
     }
