@@ -233,9 +233,11 @@ launch() {
   echo "---- containerd started by private-containerd.sh at $(date -Is)" >>"$dir/containerd.log"
   # setsid: a Ctrl-C meant for the caller must not reach containerd; the caller's cleanup stops it.
   # JRUNC_SHIM_DIR first on PATH: containerd resolves runtime io.containerd.jrunc.v2 through its PATH.
+  # XDG_RUNTIME_DIR: where containerd unpacks a checkpoint for a restore (and never removes it); ours, not /tmp.
+  mkdir -p "$dir/tmp"
   (
     cd "$dir"
-    PATH="$shim_dir:$PATH:$SYSTEM_PATH" exec setsid containerd --config "$dir/config.toml"
+    XDG_RUNTIME_DIR="$dir/tmp" PATH="$shim_dir:$PATH:$SYSTEM_PATH" exec setsid containerd --config "$dir/config.toml"
   ) </dev/null >>"$dir/containerd.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/containerd.pid"

@@ -29,12 +29,14 @@ public final class InitProcess implements ContainerProcess {
     private final Runc runc;
     private final Stdio stdio;
     private final ProcessIO io;
-    private final int pid;
+    /** 0 until a restored init runs (a checkpoint's Create starts nothing). */
+    private volatile int pid;
     private final ExitRecord exit = new ExitRecord();
-    private volatile InitState state = new CreatedState();
+    private volatile InitState state;
     private volatile boolean pausing;
 
-    private InitProcess(String id, Bundle bundle, Runc runc, Stdio stdio, ProcessIO io, int pid) {
+    private InitProcess(String id, Bundle bundle, Runc runc, Stdio stdio, ProcessIO io, int pid, InitState state) {
+        this.state = state;
         this.id = id;
         this.bundle = bundle;
         this.runc = runc;
@@ -62,7 +64,21 @@ public final class InitProcess implements ContainerProcess {
             io.close();
             throw e;
         }
-        return new InitProcess(id, bundle, runc, stdio, io, bundle.readInitPid());
+        return new InitProcess(id, bundle, runc, stdio, io, bundle.readInitPid(), new CreatedState());
+    }
+
+    /**
+     * Create with a checkpoint: only the stdio is opened now; Start runs {@code runc restore} from the checkpoint's
+     * image directory, which containerd unpacked for us. CRIU works in {@code workPath} (runc's option
+     * CriuWorkPath, else {@code <bundle>/work}, as in the Go shim).
+     */
+    public static InitProcess restoring(String id, Bundle bundle, Runc runc, Stdio stdio, boolean noPivot, int ioUid,
+                                        int ioGid, java.nio.file.Path imagePath, java.nio.file.Path workPath,
+                                        String parentPath) throws IOException {
+        ProcessIO io = ProcessIO.open(id, stdio, ioUid, ioGid);
+        Runc.RestoreOptions options = new Runc.RestoreOptions(imagePath, workPath, parentPath, bundle.initPidFile(),
+                noPivot, io.consoleSocket());
+        return new InitProcess(id, bundle, runc, stdio, io, 0, new CreatedCheckpointState(options));
     }
 
     @Override
@@ -176,6 +192,18 @@ public final class InitProcess implements ContainerProcess {
 
     void transition(InitState next) {
         state = next;
+    }
+
+    /** runc restore, then the stdio copying starts and the restored init's pid is known. */
+    void runcRestore(Runc.RestoreOptions options) throws IOException, TtrpcException {
+        java.nio.file.Files.createDirectories(options.workPath());
+        try {
+            runc.restore(id, options, io.childStdin(), io.childStdout(), io.childStderr());
+        } catch (RuncException e) {
+            throw new TtrpcException(Code.UNKNOWN, "OCI runtime restore failed: " + e.getMessage());
+        }
+        io.started();
+        pid = bundle.readInitPid();
     }
 
     void runcStart() throws IOException, TtrpcException {

@@ -150,6 +150,34 @@ public final class Runc {
         run(args);
     }
 
+    /** What {@code runc restore} is asked to do: Create with a checkpoint, as the Go shim spells it for runc. */
+    public record RestoreOptions(Path imagePath, Path workPath, String parentPath, Path pidFile, boolean noPivot,
+                                 String consoleSocket) {
+    }
+
+    /**
+     * {@code runc restore --detach}: CRIU brings a checkpointed container's processes back; runc exits once they
+     * run, and they are then our children, as after {@code runc create} — {@code --no-subreaper} keeps runc from
+     * taking that role itself. The fds become the restored init's stdio, as for create.
+     */
+    public void restore(String id, RestoreOptions options, int stdin, int stdout, int stderr) throws RuncException, IOException {
+        List<String> args = new ArrayList<>(List.of("restore", "--image-path", options.imagePath().toString(),
+                "--work-path", options.workPath().toString()));
+        if (!options.parentPath().isEmpty()) {
+            args.addAll(List.of("--parent-path", options.parentPath()));
+        }
+        args.addAll(List.of("--bundle", bundle.toString(), "--detach", "--pid-file", options.pidFile().toString(),
+                "--no-subreaper"));
+        if (options.consoleSocket() != null) {
+            args.addAll(List.of("--console-socket", options.consoleSocket()));
+        }
+        if (options.noPivot()) {
+            args.add("--no-pivot");
+        }
+        args.add(id);
+        run(args, stdin, stdout, stderr);
+    }
+
     /** {@code runc start}: the waiting init execs the container's process. */
     public void start(String id) throws RuncException, IOException {
         run(List.of("start", id));

@@ -43,8 +43,11 @@ final class Container {
     private final Options options;
     private final boolean privatePidNamespace;
     private final Map<String, ExecProcess> execs = new ConcurrentHashMap<>();
-    /** Found once the init exists, and kept: a stopped container's metrics are still asked for. */
-    private final Optional<Cgroup> cgroup;
+    /**
+     * Found once the init exists, and kept: a stopped container's metrics are still asked for. A restored
+     * container's init exists only after Start, so it is looked up on first use.
+     */
+    private volatile Optional<Cgroup> cgroup = Optional.empty();
 
     private Container(String id, Bundle bundle, InitProcess init, Runc runc, Options options) {
         this.id = id;
@@ -53,14 +56,11 @@ final class Container {
         this.runc = runc;
         this.options = options;
         this.privatePidNamespace = bundle.hasPrivatePidNamespace();
-        this.cgroup = Cgroups.ofProcess(init.pid());
+        cgroup();
     }
 
     static Container create(CreateTaskRequest request, String namespace, Reaper reaper)
             throws IOException, TtrpcException {
-        if (!request.getCheckpoint().isEmpty()) {
-            throw new TtrpcException(Code.UNIMPLEMENTED, "jrunc: creating a task from a checkpoint (runc restore) is not supported yet");
-        }
         Options options;
         try {
             options = RuntimeOptions.from(request.getOptions());
@@ -84,8 +84,16 @@ final class Container {
             String binary = options.getBinaryName().isEmpty() ? "runc" : options.getBinaryName();
             Runc runc = new Runc(reaper, binary, root, dir, options.getSystemdCgroup());
             Stdio stdio = new Stdio(request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
-            InitProcess init = InitProcess.create(request.getId(), bundle, runc, stdio, options.getNoPivotRoot(),
-                    options.getNoNewKeyring(), (int) options.getIoUid(), (int) options.getIoGid());
+            InitProcess init;
+            if (request.getCheckpoint().isEmpty()) {
+                init = InitProcess.create(request.getId(), bundle, runc, stdio, options.getNoPivotRoot(),
+                        options.getNoNewKeyring(), (int) options.getIoUid(), (int) options.getIoGid());
+            } else {
+                Path work = options.getCriuWorkPath().isEmpty() ? dir.resolve("work") : Path.of(options.getCriuWorkPath());
+                init = InitProcess.restoring(request.getId(), bundle, runc, stdio, options.getNoPivotRoot(),
+                        (int) options.getIoUid(), (int) options.getIoGid(), Path.of(request.getCheckpoint()), work,
+                        request.getParentCheckpoint());
+            }
             return new Container(request.getId(), bundle, init, runc, options);
         } catch (IOException | TtrpcException | RuntimeException e) {
             if (mounted) {
@@ -124,6 +132,9 @@ final class Container {
     }
 
     Optional<Cgroup> cgroup() {
+        if (cgroup.isEmpty() && init.pid() > 0 && !init.hasExited()) {   // a dead init's pid may be reused
+            cgroup = Cgroups.ofProcess(init.pid());
+        }
         return cgroup;
     }
 
