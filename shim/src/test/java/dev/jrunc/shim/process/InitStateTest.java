@@ -42,6 +42,16 @@ class InitStateTest {
     }
 
     @Test
+    void aTaskWaitingForItsRestoreReadsAsCreatedAndCannotBePausedOrCheckpointed() {
+        CreatedCheckpointState waiting = new CreatedCheckpointState(null);
+        assertEquals(Status.CREATED, waiting.status());
+        assertEquals("cannot pause task in created state", assertThrows(TtrpcException.class, () -> waiting.pause(null)).getMessage());
+        assertEquals("cannot resume task in created state", assertThrows(TtrpcException.class, () -> waiting.resume(null)).getMessage());
+        assertEquals("cannot checkpoint a task in created state",
+                assertThrows(TtrpcException.class, () -> waiting.checkpoint(null, null)).getMessage());
+    }
+
+    @Test
     void runcsKillErrorsMapToContainerdsKinds() {
         assertEquals(Code.NOT_FOUND, InitProcess.killError("container not running").code());
         assertEquals("process already finished: not found", InitProcess.killError("os: process already finished").getMessage());
