@@ -164,7 +164,7 @@ public final class ExecProcess implements ContainerProcess {
         }
         Path spec = Files.createTempFile(Path.of(System.getenv().getOrDefault("XDG_RUNTIME_DIR", "/tmp")), "runc-process", "",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        ProcessIO started = ProcessIO.open(init.id() + "-" + execId, stdio, ioUid, ioGid);
+        ProcessIO started = ProcessIO.open(init.id() + "-" + execId, stdio, ioUid, ioGid, execId, init.namespace());
         try {
             Files.write(spec, processJson);
             init.runc().exec(init.id(), spec, pidFile(), started.consoleSocket(),

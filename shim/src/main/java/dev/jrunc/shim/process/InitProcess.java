@@ -25,6 +25,7 @@ public final class InitProcess implements ContainerProcess {
     private static final System.Logger LOG = System.getLogger("jrunc.process");
 
     private final String id;
+    private final String namespace;
     private final Bundle bundle;
     private final Runc runc;
     private final Stdio stdio;
@@ -35,9 +36,11 @@ public final class InitProcess implements ContainerProcess {
     private volatile InitState state;
     private volatile boolean pausing;
 
-    private InitProcess(String id, Bundle bundle, Runc runc, Stdio stdio, ProcessIO io, int pid, InitState state) {
+    private InitProcess(String id, String namespace, Bundle bundle, Runc runc, Stdio stdio, ProcessIO io, int pid,
+                        InitState state) {
         this.state = state;
         this.id = id;
+        this.namespace = namespace;
         this.bundle = bundle;
         this.runc = runc;
         this.stdio = stdio;
@@ -50,9 +53,9 @@ public final class InitProcess implements ContainerProcess {
      * stdio, and waits for {@code runc start}. runc itself has exited, so the init is now our child — we are
      * its subreaper.
      */
-    public static InitProcess create(String id, Bundle bundle, Runc runc, Stdio stdio, boolean noPivot,
+    public static InitProcess create(String id, String namespace, Bundle bundle, Runc runc, Stdio stdio, boolean noPivot,
                                      boolean noNewKeyring, int ioUid, int ioGid) throws IOException, TtrpcException {
-        ProcessIO io = ProcessIO.open(id, stdio, ioUid, ioGid);
+        ProcessIO io = ProcessIO.open(id, stdio, ioUid, ioGid, id, namespace);
         try {
             runc.create(id, new Runc.CreateOptions(bundle.initPidFile(), noPivot, noNewKeyring, io.consoleSocket()),
                     io.childStdin(), io.childStdout(), io.childStderr());
@@ -64,7 +67,7 @@ public final class InitProcess implements ContainerProcess {
             io.close();
             throw e;
         }
-        return new InitProcess(id, bundle, runc, stdio, io, bundle.readInitPid(), new CreatedState());
+        return new InitProcess(id, namespace, bundle, runc, stdio, io, bundle.readInitPid(), new CreatedState());
     }
 
     /**
@@ -72,13 +75,13 @@ public final class InitProcess implements ContainerProcess {
      * image directory, which containerd unpacked for us. CRIU works in {@code workPath} (runc's option
      * CriuWorkPath, else {@code <bundle>/work}, as in the Go shim).
      */
-    public static InitProcess restoring(String id, Bundle bundle, Runc runc, Stdio stdio, boolean noPivot, int ioUid,
+    public static InitProcess restoring(String id, String namespace, Bundle bundle, Runc runc, Stdio stdio, boolean noPivot, int ioUid,
                                         int ioGid, java.nio.file.Path imagePath, java.nio.file.Path workPath,
                                         String parentPath) throws IOException {
-        ProcessIO io = ProcessIO.open(id, stdio, ioUid, ioGid);
+        ProcessIO io = ProcessIO.open(id, stdio, ioUid, ioGid, id, namespace);
         Runc.RestoreOptions options = new Runc.RestoreOptions(imagePath, workPath, parentPath, bundle.initPidFile(),
                 noPivot, io.consoleSocket());
-        return new InitProcess(id, bundle, runc, stdio, io, 0, new CreatedCheckpointState(options));
+        return new InitProcess(id, namespace, bundle, runc, stdio, io, 0, new CreatedCheckpointState(options));
     }
 
     @Override
@@ -94,6 +97,11 @@ public final class InitProcess implements ContainerProcess {
     @Override
     public Stdio stdio() {
         return stdio;
+    }
+
+    /** containerd's namespace, which a binary:// logger is told. */
+    String namespace() {
+        return namespace;
     }
 
     Bundle bundle() {

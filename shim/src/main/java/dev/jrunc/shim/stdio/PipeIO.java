@@ -161,7 +161,7 @@ final class PipeIO implements ProcessIO {
 
     private static Path fifoPath(String uri, String stream) throws IOException {
         if (uri.startsWith("binary://")) {
-            throw new IOException("jrunc: " + stream + " URI scheme binary:// is not supported yet: " + uri);
+            throw new IOException("jrunc: a binary:// URI is taken from stdout only (as the Go shim does), not " + stream + ": " + uri);
         }
         String path = uri.startsWith("fifo://") ? uri.substring("fifo://".length()) : uri;
         if (!path.startsWith("/")) {

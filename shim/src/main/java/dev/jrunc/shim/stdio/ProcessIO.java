@@ -17,6 +17,20 @@ public interface ProcessIO extends AutoCloseable {
         return stdio.terminal() ? ConsoleIO.open(name, stdio) : PipeIO.open(name, stdio, uid, gid);
     }
 
+    /**
+     * The same, and a logging program when stdout is a {@code binary://} URI ({@link BinaryIO}), which is started
+     * with {@code loggerId} (the container's or the exec's id) and {@code namespace} in its environment.
+     */
+    static ProcessIO open(String name, Stdio stdio, int uid, int gid, String loggerId, String namespace) throws IOException {
+        if (stdio.stdout().startsWith("binary://")) {
+            if (stdio.terminal()) {
+                throw new IOException("jrunc: a binary:// log URI with a terminal is not supported: " + stdio.stdout());
+            }
+            return BinaryIO.open(loggerId, namespace, stdio.stdout());
+        }
+        return open(name, stdio, uid, gid);
+    }
+
     /** The fds runc gives the process as 0, 1, 2 (-1 = /dev/null). */
     int childStdin();
 

@@ -86,11 +86,11 @@ final class Container {
             Stdio stdio = new Stdio(request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal());
             InitProcess init;
             if (request.getCheckpoint().isEmpty()) {
-                init = InitProcess.create(request.getId(), bundle, runc, stdio, options.getNoPivotRoot(),
+                init = InitProcess.create(request.getId(), namespace, bundle, runc, stdio, options.getNoPivotRoot(),
                         options.getNoNewKeyring(), (int) options.getIoUid(), (int) options.getIoGid());
             } else {
                 Path work = options.getCriuWorkPath().isEmpty() ? dir.resolve("work") : Path.of(options.getCriuWorkPath());
-                init = InitProcess.restoring(request.getId(), bundle, runc, stdio, options.getNoPivotRoot(),
+                init = InitProcess.restoring(request.getId(), namespace, bundle, runc, stdio, options.getNoPivotRoot(),
                         (int) options.getIoUid(), (int) options.getIoGid(), Path.of(request.getCheckpoint()), work,
                         request.getParentCheckpoint());
             }
