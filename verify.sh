@@ -71,6 +71,10 @@ prerequisites() {
   # The container rootfs needs the static busybox; the Debian package "busybox" is dynamically linked.
   dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || pkgs+=(busybox-static)
   command -v ps >/dev/null && command -v pgrep >/dev/null || pkgs+=(procps)
+  # CRIU for checkpoint/restore (containerd recommends it; the tests also cover kernels where it cannot work).
+  if ! PATH="$PATH:/usr/sbin:/sbin" command -v criu >/dev/null && apt-cache policy criu 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    pkgs+=(criu)
+  fi
   command -v mvn >/dev/null || pkgs+=(maven)
   local major
   major=$(java_major || true)
