@@ -8,7 +8,7 @@
 #   ./verify.sh lint     shellcheck our scripts (if shellcheck is installed)
 #   ./verify.sh lab03    check your exercise of lab 03 (--solution: the solution, and the book's expected output)
 #   ./verify.sh labs     all exercises (--solution: all solutions; --update-book: refresh the book's outputs)
-#   ./verify.sh docs     render the workbook (docs/target/student, docs/target/instructor)
+#   ./verify.sh docs     render the workbook, HTML and PDF (docs html: HTML only) into docs/target/{student,instructor}
 #   ./verify.sh cri      build if needed, then a pod through containerd's CRI (handlers runc and jrunc) and lab 09
 #   ./verify.sh vm       inside the reference VM (vagrant/): kubelet runs a pod with RuntimeClass jrunc
 #   ./verify.sh bench    the Go shim and ours side by side (--publish: show the last run in the workbook)
@@ -353,8 +353,8 @@ render_docs() {
   [[ "${1:-}" != html ]] || profile=(-P '!pdf')
   step "rendering the workbook (docs/: AsciidoctorJ, student and instructor editions${profile[*]:+, HTML only})"
   # JRuby's own warnings about the PDF gems' Ruby go to stderr and are not ours; Asciidoctor's messages fail the build.
-  (cd "$ROOT/docs" && mvn -B -q -ntp -Dstyle.color=never "${profile[@]}" package 2> >(grep -v '^uri:classloader:.*warning:' >&2)) \
-    || die "the workbook did not render (see above: a missing include, a broken cross reference, …)"
+  (cd "$ROOT/docs" && mvn -B -q -ntp -Dstyle.color=never "${profile[@]}" package 2> >(grep -v 'uri:classloader:.*warning:' >&2)) \
+    || die "the workbook did not render (see above: a missing include, a broken cross reference, a character the PDF's fonts lack, …; HTML alone: ./verify.sh docs html)"
   info "docs/target/student/index.html, docs/target/instructor/index.html${profile[*]:+ (PDFs: ./verify.sh docs)}"
   [[ -n "${profile[*]}" ]] || info "docs/target/student/index.pdf, docs/target/instructor/index.pdf"
 }
@@ -414,7 +414,7 @@ test_all() {
   prerequisites
   run_maven_tests
   run_lab_checks
-  render_docs html
+  render_docs
   vagrant_checks
   step "all checks passed"
   # The counts once more as the very last line, where CI looks for them.
@@ -515,7 +515,7 @@ case "${1:-help}" in
   test) test_all ;;
   jbang) shift; jbang_cmd "$@" ;;
   lint) lint ;;
-  docs) prerequisites; render_docs ;;
+  docs) shift; prerequisites; render_docs "${1:-}" ;;
   lab[0-9][0-9]) lab_learner "${1#lab}" "${2:-}" ;;
   labs) shift; labs_all "$@" ;;
   cri) cri ;;

@@ -16,6 +16,7 @@ public final class SpawnRunc implements Lab01.Exercise {
     @Override
     public void create(Runc runc, String id, Path pidFile, int stdout) throws Exception {
         // TODO(lab01): create the container with runc.create(...).
+        //   runc.create(String id, Runc.CreateOptions options, int stdin, int stdout, int stderr)
         //   - options: new Runc.CreateOptions(pidFile, false, false, null)  (pid file; no-pivot, no-new-keyring: off;
         //     no console socket: no terminal)
         //   - stdio: the container's stdin is /dev/null (-1); its stdout and stderr both go to `stdout`.

@@ -19,7 +19,8 @@ public final class Zombies implements Lab04.Exercise {
         List<Lab04.Reaped> reaped = new ArrayList<>();
         // TODO(lab04): collect every child that has exited, without blocking:
         //   call Posix.waitpid(-1, status, Posix.WNOHANG) in a loop, with int[] status = new int[1].
-        //   - it returns a pid (> 0): that child is reaped; its raw wait status is in status[0]: add a Lab04.Reaped;
+        //   - it returns a pid (> 0): that child is reaped; its raw wait status is in status[0]: add a
+        //     new Lab04.Reaped(pid, status[0]);
         //   - it returns 0: children remain, but none has exited yet: stop;
         //   - it throws a PosixException with errno() == Posix.ECHILD: no children at all: stop.
         return reaped;

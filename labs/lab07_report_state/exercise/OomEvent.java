@@ -18,5 +18,7 @@ public final class OomEvent implements Lab07.Exercise {
         //     in the container's namespace;
         //   - it sends from a queue on a background thread: close it (try-with-resources) so the event goes out
         //     before this method returns, as the shim does when it shuts down.
+        //   new RemotePublisher(String address, String namespace); publisher.publish(String topic, Message event);
+        //   TaskOOM.newBuilder().setContainerId(id).build()  (import dev.jrunc.shim.proto.events.TaskOOM)
     }
 }

@@ -69,6 +69,10 @@ class BenchFiguresTest {
         DocumentBuilderFactory.newInstance().newDocumentBuilder()
                 .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
         assertTrue(svg.contains("Test CPU &lt;&amp;&gt;"));
+        // the workbook's PDF renders SVG text with a Windows-1252 font: anything else comes out as a warning and a gap
+        assertTrue(java.nio.charset.Charset.forName("windows-1252").newEncoder().canEncode(svg),
+                () -> "characters outside Windows-1252: " + svg.codePoints().filter(c -> c > 255)
+                        .mapToObj(Character::toString).distinct().toList());
         String csv = CsvReport.write(back, Targets.check(back));
         assertTrue(csv.contains("latency,run_rm,per-pod,,p50,140,ms"), csv);
         assertFalse(csv.contains("NaN"));

@@ -232,9 +232,9 @@ final class SvgChart {
         for (Targets.Target t : targets) {
             y += 18;
             String color = t.pass() == null ? "#888" : t.pass() ? "#1a7f37" : "#cf222e";
-            text(PAD + 14, y, 13, color, "start bold", t.pass() == null ? "–" : t.pass() ? "✓" : "✗");
-            text(PAD + 32, y, 12, "#222", "start", t.text());
-            text(PAD + 470, y, 12, color, "start", t.measured());
+            text(PAD + 14, y, 12, color, "start bold", t.pass() == null ? "n/a" : t.pass() ? "PASS" : "FAIL");
+            text(PAD + 60, y, 12, "#222", "start", t.text());
+            text(PAD + 500, y, 12, color, "start", t.measured());
         }
     }
 
@@ -273,7 +273,11 @@ final class SvgChart {
                 x, baseline, size, color, anchor, weight, escape(content)));
     }
 
+    /**
+     * XML-escaped, and in characters every renderer's fonts have: the workbook's PDF falls back to a Windows-1252
+     * font for SVG text, which has no ≤ (nor check marks: the targets say PASS and FAIL).
+     */
     private static String escape(String s) {
-        return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+        return s == null ? "" : s.replace("≤", "<=").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }
