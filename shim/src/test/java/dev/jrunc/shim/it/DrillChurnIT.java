@@ -96,8 +96,7 @@ class DrillChurnIT {
     }
 
     private static long sharedShim(Containerd containerd) {
-        List<Long> shims = Testkit.pidsWithCmdlineContaining("-address " + containerd.address()).stream()
-                .filter(pid -> Testkit.cmdline(pid).get(0).contains("containerd-shim-jrunc-shared-v2")).toList();
+        List<Long> shims = Procs.shims(containerd, "containerd-shim-jrunc-shared-v2");
         assertEquals(1, shims.size(), "one shared shim: " + shims);
         return shims.get(0);
     }

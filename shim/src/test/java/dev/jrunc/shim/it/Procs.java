@@ -83,8 +83,13 @@ final class Procs {
 
     /** Shim daemons serving this containerd: found by the unique containerd address in their command line. */
     static List<Long> shims(Containerd containerd) {
+        return shims(containerd, "containerd-shim-jrunc-v2");
+    }
+
+    /** The same for one program name; a process gone between listing and reading (empty cmdline) is not one. */
+    static List<Long> shims(Containerd containerd, String program) {
         return Testkit.pidsWithCmdlineContaining("-address " + containerd.address()).stream()
-                .filter(pid -> Testkit.cmdline(pid).get(0).contains("containerd-shim-jrunc-v2"))
+                .filter(pid -> Testkit.cmdline(pid).stream().findFirst().orElse("").contains(program))
                 .toList();
     }
 
