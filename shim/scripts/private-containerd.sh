@@ -401,7 +401,7 @@ cmd_stop() {
   local dir sock ns pid left failed=0 root id bundle_dir f p m addr round
   dir=$(resolve_dir "$1")
   sock=$(sock_of "$dir")
-  local -a namespaces=() ids=() cgroups=() sockets=() pids=() mounts=() fifo_dirs=()
+  local -a namespaces=() ids=() cgroups=() sockets=() logged=() pids=() mounts=() fifo_dirs=()
 
   if [[ ! -e "$dir" ]]; then
     # Nothing recorded; still make sure nothing is left running on that socket path.
@@ -518,6 +518,12 @@ cmd_stop() {
   for f in "${ids[@]}"; do
     sockets+=("$SHIM_SOCKET_DIR/$(printf '%s' "$sock/$f" | sha256sum | cut -d' ' -f1)")
   done
+  #    And those our shims said they served (their own log line in our containerd.log): a shim SIGKILLed after
+  #    its container was removed leaves its socket file behind, as the Go shim does (containerd#11292).
+  if [[ -f "$dir/containerd.log" ]]; then
+    mapfile -t logged < <(grep -o "shim serving $SHIM_SOCKET_DIR/[0-9a-f]\{64\}" "$dir/containerd.log" | awk '{ print $3 }' | sort -u)
+    sockets+=("${logged[@]}")
+  fi
   for f in "${sockets[@]}"; do
     [[ "$f" =~ ^$SHIM_SOCKET_DIR/[0-9a-f]{64}$ && -S "$f" ]] || continue
     log "removing shim socket $f"
