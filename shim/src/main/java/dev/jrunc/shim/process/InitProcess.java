@@ -1,6 +1,9 @@
 package dev.jrunc.shim.process;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 
 import dev.jrunc.shim.bundle.Bundle;
@@ -76,7 +79,7 @@ public final class InitProcess implements ContainerProcess {
      * CriuWorkPath, else {@code <bundle>/work}, as in the Go shim).
      */
     public static InitProcess restoring(String id, String namespace, Bundle bundle, Runc runc, Stdio stdio, boolean noPivot, int ioUid,
-                                        int ioGid, java.nio.file.Path imagePath, java.nio.file.Path workPath,
+                                        int ioGid, Path imagePath, Path workPath,
                                         String parentPath) throws IOException {
         ProcessIO io = ProcessIO.open(id, stdio, ioUid, ioGid, id, namespace);
         Runc.RestoreOptions options = new Runc.RestoreOptions(imagePath, workPath, parentPath, bundle.initPidFile(),
@@ -204,7 +207,7 @@ public final class InitProcess implements ContainerProcess {
 
     /** runc restore, then the stdio copying starts and the restored init's pid is known. */
     void runcRestore(Runc.RestoreOptions options) throws IOException, TtrpcException {
-        java.nio.file.Files.createDirectories(options.workPath());
+        Files.createDirectories(options.workPath());
         try {
             runc.restore(id, options, io.childStdin(), io.childStdout(), io.childStderr());
         } catch (RuncException e) {
@@ -265,10 +268,10 @@ public final class InitProcess implements ContainerProcess {
         try {
             runc.checkpoint(id, options);
         } catch (RuncException e) {
-            java.nio.file.Path dumpLog = bundle.dir().resolve("criu-dump.log");
-            java.nio.file.Path workLog = options.workPath().resolve("dump.log");
-            if (java.nio.file.Files.exists(workLog)) {
-                java.nio.file.Files.copy(workLog, dumpLog, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Path dumpLog = bundle.dir().resolve("criu-dump.log");
+            Path workLog = options.workPath().resolve("dump.log");
+            if (Files.exists(workLog)) {
+                Files.copy(workLog, dumpLog, StandardCopyOption.REPLACE_EXISTING);
             }
             throw new TtrpcException(Code.UNKNOWN, "OCI runtime checkpoint failed: " + e.getMessage() + " path= " + dumpLog);
         }

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeoutException;
 import dev.jrunc.shim.posix.Poller;
 import dev.jrunc.shim.posix.Posix;
 import dev.jrunc.shim.posix.PosixException;
+import dev.jrunc.shim.posix.Spawn;
 import dev.jrunc.shim.reaper.Reaper;
 
 /**
@@ -63,7 +64,7 @@ final class BinaryIO implements ProcessIO {
         try {
             List<String> argv = new ArrayList<>(List.of(parsed.getPath()));
             argv.addAll(queryArguments(parsed.getRawQuery()));
-            child = Reaper.start().spawn(dev.jrunc.shim.posix.Spawn.of(parsed.getPath(), argv)
+            child = Reaper.start().spawn(Spawn.of(parsed.getPath(), argv)
                     .stdio(-1, -1, -1).fd(3, stdout[0]).fd(4, stderr[0]).fd(5, ready[1])
                     .env(Map.of("CONTAINER_ID", id, "CONTAINER_NAMESPACE", namespace)));
             Posix.close(ready[1]);
