@@ -52,6 +52,8 @@ public final class Lab {
     private record CleanupStep(String what, Action action) {
     }
 
+    private static final long PROOF_DEADLINE_MILLIS = 60_000;
+
     private final String number;
     private final String title;
     private final String exercise;
@@ -218,6 +220,17 @@ public final class Lab {
         tree.nodes().forEach(n -> out.normalizer().pid(n.pid()));
         out.table(tree.realLines(), () -> tree.bookLines(out.normalizer()));
         picture.add(tree);
+    }
+
+    /**
+     * Waits for a proof: something the lab can see on the machine (a process that has exec'd its program, a line in
+     * a file, a state), never a span of time. The deadline only bounds a wait that went wrong: when the proof does
+     * not come within a minute, the lab cannot go on, and says what it waited for.
+     */
+    public void await(String what, java.util.function.BooleanSupplier proof) {
+        if (!Procs.await(PROOF_DEADLINE_MILLIS, proof)) {
+            throw new CannotRun("waited " + PROOF_DEADLINE_MILLIS / 1000 + " s in vain for this: " + what);
+        }
     }
 
     /** Remembers that this number is a pid, so the book renumbers it. */

@@ -100,7 +100,7 @@ public final class PrivateContainerd {
 
     public void kill9() throws Exception {
         dev.jrunc.shim.posix.Posix.kill(pid, dev.jrunc.shim.posix.Posix.SIGKILL);
-        if (!Procs.await(10_000, () -> !Procs.alive(pid))) {
+        if (!Procs.await(60_000, () -> !Procs.alive(pid))) {
             throw new Lab.CannotRun("containerd pid " + pid + " did not die on SIGKILL");
         }
     }

@@ -98,6 +98,20 @@ public final class Procs {
         return found;
     }
 
+    /**
+     * The process runs {@code program} (it has exec'd it: a fork that has not exec'd yet still shows its parent's
+     * name and arguments) and sleeps, waiting for something: what ps shows of it stays the same from now on.
+     */
+    public static boolean settled(int pid, String program) {
+        Proc p = read(pid);
+        return p != null && p.comm().equals(program) && p.state() == 'S';
+    }
+
+    /** Settled as {@code program}, and so is a child of it running {@code childProgram}. */
+    public static boolean settledWithChild(int pid, String program, String childProgram) {
+        return settled(pid, program) && children(pid).stream().anyMatch(child -> settled(child, childProgram));
+    }
+
     /** Waits up to {@code millis} for the condition; true if it came true. */
     public static boolean await(long millis, java.util.function.BooleanSupplier condition) {
         long deadline = System.nanoTime() + millis * 1_000_000;

@@ -79,6 +79,8 @@ public final class Lab00 {
         }
         int shim = lab.pid(shims.get(0));
         int init = lab.pid(taskPid(containerd));
+        // ctr run -d returns once runc start has; the init may still be on its way from runc's code to sleep.
+        lab.await("the container's init (pid " + init + ") runs sleep", () -> Procs.settled(init, "sleep"));
         out.command(PrivateContainerd.shown("task", "ls"));
         out.outputTable(containerd.ctr("task", "ls").stdout());
         lab.say("ctr has already exited, and the container runs on: its first process, the container's init, is pid " + init + ".");

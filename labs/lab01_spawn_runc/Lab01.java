@@ -100,22 +100,16 @@ public final class Lab01 {
         lab.step("3. runc start: your start()");
         lab.say("Runc.start runs: runc --root " + root + " … start " + ID);
         yours.start(runc, ID);
-        boolean running = Procs.await(5_000, () -> {
-            Procs.Proc p = Procs.read(init);
-            return p != null && !p.comm().startsWith("runc:");
-        });
-        if (!running) {
+        // runc start returns once it has told the init to go: runc's state says so at once, before the init
+        // has exec'd the command. So: ask runc, then wait for the exec (sh echoes, then execs sleep).
+        String state = Sh.run("runc", "--root", root, "state", ID).stdout();
+        if (!state.contains("\"status\": \"running\"")) {
             throw lab.fail("After runc start, the init runs the container's command",
-                    "pid " + init + " runs `sleep 600` (the command in config.json)",
-                    "pid " + init + " is still " + Procs.read(init).comm() + ": runc start was not called, or failed");
+                    "runc state says \"running\", and pid " + init + " runs `sleep 600` (the command in config.json)",
+                    "runc state says " + state.replaceAll("(?s).*\"status\": \"([a-z]+)\".*", "$1")
+                            + ": runc start was not called, or failed");
         }
-        Procs.await(2_000, () -> {
-            try {
-                return Files.readString(stdout).contains("hello");
-            } catch (java.io.IOException e) {
-                return false;
-            }
-        });
+        lab.await("pid " + init + " runs sleep 600 (after sh has echoed)", () -> Procs.settled(init, "sleep"));
         out.command("runc --root " + root + " list");
         out.outputTable(Sh.run("runc", "--root", root, "list").stdout());
         out.command("cat " + stdout);

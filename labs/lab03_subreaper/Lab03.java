@@ -85,9 +85,9 @@ public final class Lab03 {
         runcOf(lab, "adopted").kill("adopted", Posix.SIGTERM, false);
         Exit exit;
         try {
-            exit = containerExit.get(10, TimeUnit.SECONDS);
+            exit = containerExit.get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw lab.fail("Our reaper gets the container's exit status", "an exit of pid " + init, "none within 10 s");
+            throw lab.fail("Our reaper gets the container's exit status", "an exit of pid " + init, "none within 60 s");
         }
         lab.pid(exit.pid());
         lab.check(exit.pid() == init && exit.status() == 3,
@@ -108,8 +108,7 @@ public final class Lab03 {
         runc.start(id);
         int init = lab.pid(Integer.parseInt(Files.readString(pidFile).trim()));
         // Running the command, and its `sleep 600 &` started: the picture shows both, on every run.
-        Procs.await(5_000, () -> Procs.read(init) != null && !Procs.read(init).comm().startsWith("runc:")
-                && !Procs.children(init).isEmpty());
+        lab.await("pid " + init + " runs sh, waiting for its sleep 600", () -> Procs.settledWithChild(init, "sh", "sleep"));
         return init;
     }
 

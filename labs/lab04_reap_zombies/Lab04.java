@@ -7,6 +7,7 @@
 //DESCRIPTION Lab 04: zombies, the reaper loop, exit status vs signal, orphans, and the JDK's reaper trap.
 package lab04_reap_zombies;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +25,7 @@ import kit.Out;
 import kit.ProcessTree;
 import kit.ProcessTree.Kind;
 import kit.Procs;
+import kit.Scheduler;
 import kit.Sh;
 
 /**
@@ -62,10 +64,8 @@ public final class Lab04 {
             lab.cleanup("reaped child " + pid + " if still a zombie", () -> reapQuietly(pid));
             out.say("spawned pid " + pid + ": sh -c '" + c[0] + "'");
         }
-        boolean allDead = Procs.await(5_000, () -> children.keySet().stream().allMatch(pid -> Procs.read(pid) != null && Procs.read(pid).zombie()));
-        if (!allDead) {
-            throw new Lab.CannotRun("the three children did not all exit within 5 s");
-        }
+        lab.await("the three children have exited (zombies)",
+                () -> children.keySet().stream().allMatch(pid -> Procs.read(pid) != null && Procs.read(pid).zombie()));
         lab.say("All three have exited. Nobody has waited for them yet:");
         List<String> ps = new ArrayList<>(List.of("ps", "-o", "pid,ppid,stat,args", "-p"));
         ps.add(String.join(",", children.keySet().stream().map(String::valueOf).toList()));
@@ -111,56 +111,69 @@ public final class Lab04 {
         Map<Integer, CompletableFuture<Exit>> others = new ConcurrentHashMap<>();
         reaper.subscribe(exit -> others.computeIfAbsent(exit.pid(), p -> new CompletableFuture<>()).complete(exit));
         lab.say("Now the shim's own Reaper runs (one thread, waitpid(-1) in a loop), and we are a child subreaper.");
-        out.command("sh -c 'sleep 1 & echo $!'      # sh starts sleep in the background, prints its pid, and exits");
-        Sh.Result r = Sh.run("/bin/sh", "-c", "sleep 1 & echo $!");
+        Path gate = lab.work().resolve("gate");
+        Posix.mkfifo(gate.toString(), 0600);
+        out.command("sh -c 'cat " + gate + " >/dev/null & echo $!'   # sh starts cat in the background, prints its pid, and exits");
+        Sh.Result r = Sh.run("/bin/sh", "-c", "cat " + gate + " >/dev/null & echo $!");
         int orphan = lab.pid(Integer.parseInt(r.stdout().trim()));
         lab.cleanup("killed the orphan " + orphan + " if still running", () -> {
             if (Procs.alive(orphan) && Procs.ppid(orphan) == self) {
                 Posix.kill(orphan, Posix.SIGKILL);
             }
         });
-        Procs.await(1_000, () -> Procs.read(orphan) != null && Procs.read(orphan).state() == 'S');   // asleep, not starting
+        // cat waits for a writer on the FIFO: asleep, and it stays so until we open the FIFO (no clock involved).
+        lab.await("the orphan " + orphan + " runs cat, waiting for a writer", () -> Procs.settled(orphan, "cat"));
         lab.show(ProcessTree.titled("An orphan, adopted").init().show(self, Kind.LAB, "this lab", "java … lab04_reap_zombies.Lab04")
                 .show(orphan, Kind.HELPER, "orphan (sh's child)"));
-        lab.check(Procs.ppid(orphan) == self, "sh has exited; its child sleep (pid " + orphan + ") was handed to us, its subreaper.");
-        Exit orphanExit = others.computeIfAbsent(orphan, p -> new CompletableFuture<>()).get(10, TimeUnit.SECONDS);
-        lab.check(orphanExit.status() == 0, "A second later our reaper collected it: pid " + orphan + ", exit status " + orphanExit.status() + ".",
+        lab.check(Procs.ppid(orphan) == self, "sh has exited; its child cat (pid " + orphan + ") was handed to us, its subreaper.");
+        out.command(": > " + gate + "      # open the FIFO for writing and close it again: cat reads the end and exits");
+        Posix.close(Posix.open(gate.toString(), Posix.O_WRONLY, 0));
+        Exit orphanExit = others.computeIfAbsent(orphan, p -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
+        lab.check(orphanExit.status() == 0, "Our reaper collected it: pid " + orphan + ", exit status " + orphanExit.status() + ".",
                 "The Reaper did not know this pid: it hands such exits to its subscribers. In a container without a",
                 "pid namespace of its own, every process the container leaves behind arrives this way.");
 
         lab.step("4. The trap: a second waiter");
-        lab.say("The JDK has its own reaper: for each ProcessBuilder child, a thread calls waitpid(thatPid). With our",
-                "waitpid(-1) running too, whichever thread the kernel wakes first gets the status; the other gets",
-                "\"no such child\". We run `sh -c 'sleep 0.01; exit 7'` through ProcessBuilder until the race shows.");
-        int runs = 0;
-        int wrong = -1;
-        int stolenPid = -1;
-        while (runs < 200 && wrong < 0) {
-            runs++;
-            Process p = new ProcessBuilder("/bin/sh", "-c", "sleep 0.01; exit 7").start();
-            int code = p.waitFor();
-            if (code != 7) {
-                wrong = code;
-                stolenPid = lab.pid((int) p.pid());
-            }
+        lab.say("The JDK has its own reaper: for each ProcessBuilder child, a thread of the JDK calls waitpid(thatPid).",
+                "Ours calls waitpid(-1), any child. When a child exits, the kernel wakes both; the first one to run",
+                "takes the exit status, the other finds no such child. In a real program that is a race, lost now",
+                "and then, on a busy machine more often. To see the loss every time, we stack the odds for our reaper:");
+        Reaper.Child keeper = reaper.spawn(Spawn.of("/bin/sleep", List.of("sleep", "600")));
+        lab.cleanup("stopped sleep 600, which kept our reaper waiting", () -> {
+            Posix.kill(keeper.pid(), Posix.SIGKILL);
+            keeper.exit().get(30, TimeUnit.SECONDS);
+        });
+        int code;
+        int jdkPid;
+        try (Scheduler scheduler = Scheduler.oneCpu()) {
+            int reaperThread = Scheduler.threadNamed("reaper");
+            scheduler.realtime(reaperThread);
+            out.say("- every thread of this lab runs on one CPU, and so does every child it starts (they inherit it):",
+                    "  only one of them runs at any moment;",
+                    "- our reaper thread runs at real-time priority (SCHED_FIFO): when the kernel wakes it together with",
+                    "  the JDK's thread, it always runs first;",
+                    "- a child of ours (sleep 600) keeps our reaper inside waitpid(-1), blocked and ready. With no child",
+                    "  at all, waitpid(-1) fails at once (ECHILD) and our Reaper only looks again every 200 ms.");
+            lab.await("our reaper thread sleeps in waitpid(-1)", () -> Scheduler.blockedInWait(reaperThread));
+            out.command("new ProcessBuilder(\"/bin/sh\", \"-c\", \"exit 7\").start().waitFor()");
+            Process p = new ProcessBuilder("/bin/sh", "-c", "exit 7").start();
+            jdkPid = lab.pid((int) p.pid());
+            code = p.waitFor();
         }
-        if (wrong < 0) {
-            throw new Lab.CannotRun("the race did not show in 200 runs (a very quiet machine?); run the lab again");
-        }
-        // waitFor() may return before our reaper's thread has handed the exit to its subscribers: wait for it
         Exit stolen;
         try {
-            stolen = others.computeIfAbsent(stolenPid, p -> new CompletableFuture<>()).get(5, TimeUnit.SECONDS);
+            // waitFor() may return before our reaper's thread has handed the exit to its subscribers: wait for it
+            stolen = others.computeIfAbsent(jdkPid, p -> new CompletableFuture<>()).get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             stolen = null;
         }
-        lab.check(stolen != null && stolen.status() == 7,
-                "After " + Out.vary(runs + " runs", "<n> runs") + ": Process.waitFor() returned " + wrong + " for pid " + stolenPid
-                        + ", which exited with 7: our reaper had taken its status (it says exit status "
-                        + (stolen == null ? "?" : stolen.status()) + ").",
-                "No exception, no warning: just a wrong exit code. So a process that reaps with waitpid(-1) must start",
-                "every child itself and register it first: the shim starts runc only through Reaper.spawn (posix_spawn),",
-                "never through ProcessBuilder, and these labs run ctr and ps the same way (kit/Sh.java).");
+        lab.check(code != 7 && stolen != null && stolen.status() == 7,
+                "Process.waitFor() returned " + code + " for pid " + jdkPid + ", which exited with 7: our reaper had taken"
+                        + " its status (it says exit status " + (stolen == null ? "?" : stolen.status()) + ").",
+                "No exception, no warning: just a wrong exit code (the JDK's waitpid got ECHILD, and the JDK calls that",
+                "0). Without the stacked odds the same happens at random. So a process that reaps with waitpid(-1) must",
+                "start every child itself and register it first: the shim starts runc only through Reaper.spawn",
+                "(posix_spawn), never through ProcessBuilder, and these labs run ctr and ps the same way (kit/Sh.java).");
     }
 
     private static void reapQuietly(int pid) {

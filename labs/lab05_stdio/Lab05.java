@@ -25,6 +25,7 @@ import dev.jrunc.shim.reaper.Reaper;
 import dev.jrunc.shim.runc.Runc;
 import dev.jrunc.shim.stdio.ProcessIO;
 import dev.jrunc.shim.stdio.Stdio;
+import kit.FifoPeek;
 import kit.Lab;
 import kit.Out;
 import kit.ProcessTree;
@@ -113,17 +114,18 @@ public final class Lab05 {
         lab.step("3. Talk to the container");
         out.command("echo hello > " + fifos.stdin());
         write(stdinWriter, "hello\n");
-        String said = readLine(stdoutReader, 5_000);
-        String err = readLine(stderrReader, 2_000);
+        String said = readLine(stdoutReader, 20_000);
+        String err = readLine(stderrReader, 20_000);
         out.say("read from " + fifos.stdout() + ": " + said, "read from " + fifos.stderr() + ": " + err);
         if (!"you said: hello".equals(said)) {
             throw lab.fail("What the container writes reaches the client's stdout FIFO",
                     "\"you said: hello\" on " + fifos.stdout(),
-                    said.isEmpty() ? "nothing within 5 s: the container's stdout is not connected to the FIFO" : "\"" + said + "\"");
+                    said.isEmpty() ? "nothing within 20 s: the container's stdout is not connected to the FIFO" : "\"" + said + "\"");
         }
         lab.check("this line goes to stderr".equals(err), "stdin, stdout and stderr all travel: FIFO → shim → pipe → container, and back.");
 
         lab.step("4. Who holds what");
+        lab.await("pid " + init + " (sh) waits in `read` for the next line", () -> Procs.settled(init, "sh"));
         lab.show(ProcessTree.titled("The shim (this lab) and its container").init()
                 .show(self, Kind.SHIM, "the shim (this lab)", "java … lab05_stdio.Lab05").show(init, Kind.CONTAINER, "container init"));
         showFds(lab, init, self, fifos);
@@ -138,11 +140,14 @@ public final class Lab05 {
         out.say("(client closed its stdout reader)");
         out.command("echo 'are you there?' > " + fifos.stdin());
         write(stdinWriter, "are you there?\n");
-        Procs.sleep(300);
+        String answer = "you said: are you there?\n";
+        // Proof that the answer was written while nobody read: it sits in the FIFO, counted on the shim's own fd.
+        lab.await("the answer waits in " + fifos.stdout(), () -> FifoPeek.bytesWaiting(Path.of(fifos.stdout())) == answer.length());
+        out.say("(the answer waits in the FIFO: " + answer.length() + " bytes, counted with ioctl(FIONREAD) on the shim's own fd)");
         stdoutReader = Posix.open(fifos.stdout(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-        String buffered = readLine(stdoutReader, 5_000);
+        String buffered = readLine(stdoutReader, 60_000);
         out.say("(client opened it again) read: " + buffered);
-        lab.check("you said: are you there?".equals(buffered) && Procs.alive(init),
+        lab.check((answer.trim()).equals(buffered) && Procs.alive(init),
                 "The answer written while nobody listened was kept, and the container did not notice.");
 
         lab.step("6. CloseIO: end of input");
@@ -150,9 +155,9 @@ public final class Lab05 {
                 "container's `read` sees end of file.");
         Posix.close(stdinWriter);
         io.closeStdin();
-        String last = readLine(stdoutReader, 5_000);
+        String last = readLine(stdoutReader, 60_000);
         out.say("read: " + last);
-        Exit exit = containerExit.get(10, TimeUnit.SECONDS);
+        Exit exit = containerExit.get(60, TimeUnit.SECONDS);
         lab.pid(exit.pid());
         lab.check("bye".equals(last) && exit.pid() == init && exit.status() == 0,
                 "The container read end of file, said bye and exited; our reaper collected exit status " + exit.status() + ".");

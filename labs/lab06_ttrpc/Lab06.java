@@ -74,6 +74,7 @@ public final class Lab06 {
         int init = Integer.parseInt(Files.readString(bundle.resolve("init.pid")).trim());
         int shim = lab.pid(Procs.ppid(init));   // named first: the book numbers the shim before its child
         lab.pid(init);
+        lab.await("the container's init (pid " + init + ") runs sleep", () -> Procs.settled(init, "sleep"));
         String address = Files.readString(bundle.resolve("address")).trim();
         out.command("cat " + bundle.resolve("address"));
         out.output(address);
@@ -121,7 +122,7 @@ public final class Lab06 {
         out.command("TtrpcClient.connect(address).call(\"containerd.task.v2.Task\", \"Connect\", ConnectRequest{id: " + ID + "}, ...)");
         try (TtrpcClient client = TtrpcClient.connect(address)) {
             ConnectResponse connect = client.call("containerd.task.v2.Task", "Connect",
-                    ConnectRequest.newBuilder().setId(ID).build(), ConnectResponse.parser(), Duration.ofSeconds(5));
+                    ConnectRequest.newBuilder().setId(ID).build(), ConnectResponse.parser(), Duration.ofSeconds(30));
             lab.pid(connect.getShimPid());
             lab.pid(connect.getTaskPid());
             out.output(connect.toString());

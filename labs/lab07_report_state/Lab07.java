@@ -31,6 +31,7 @@ import kit.Sh;
 public final class Lab07 {
     static final String ID = "lab07";
     static final String NAMESPACE = "jrunc-lab07";
+    static final String READY = "jrunc-lab07-listening";
 
     /** What you write in exercise/OomEvent.java. */
     public interface Exercise {
@@ -68,7 +69,12 @@ public final class Lab07 {
                 Posix.kill(watcher, Posix.SIGKILL);
             }
         });
-        Procs.sleep(300);
+        // ctr events subscribes a moment after it starts. An event of our own that it prints proves it listens.
+        lab.say("(ctr events subscribes a moment after it starts. To know that it listens before we go on, we make",
+                "containerd publish an event, by creating a namespace " + READY + ", and wait until ctr events prints it.)");
+        ctr(lab, containerd, "namespaces", "create", READY);
+        lab.await("ctr events prints /namespaces/create for " + READY, () -> read(events).contains(READY));
+        ctr(lab, containerd, "namespaces", "remove", READY);
 
         lab.step("2. Run a container through our shim");
         List<String> command = List.of("sh", "-c", "trap 'exit 3' TERM; sleep 600 & wait");
@@ -81,7 +87,7 @@ public final class Lab07 {
         int init = Integer.parseInt(Files.readString(containerd.bundle(ID).resolve("init.pid")).trim());
         int shim = lab.pid(Procs.ppid(init));   // named first: the book numbers the shim before its child
         lab.pid(init);
-        Procs.await(5_000, () -> !Procs.children(init).isEmpty());   // its `sleep 600 &` has started
+        lab.await("pid " + init + " runs sh, waiting for its sleep 600", () -> Procs.settledWithChild(init, "sh", "sleep"));
         int adopter = lab.pid(Procs.ppid(containerd.pid()));
         ctr(lab, containerd, "task", "ls");
         ProcessTree tree = ProcessTree.titled("Our shim at work").init();
@@ -100,17 +106,17 @@ public final class Lab07 {
                 "calling containerd.services.events.ttrpc.v1.Events/Forward, one envelope per event. We publish a",
                 "/tasks/oom for " + ID + " (the shim does when the kernel's OOM killer strikes); no one acts on it here.");
         yours.publishOom(containerd.ttrpcAddress(), NAMESPACE, ID);
-        boolean seen = Procs.await(5_000, () -> eventLines(events).stream().anyMatch(l -> l.contains("/tasks/oom")));
+        boolean seen = Procs.await(30_000, () -> eventLines(events).stream().anyMatch(l -> l.contains("/tasks/oom")));
         if (!seen) {
             throw lab.fail("ctr events shows a /tasks/oom event for " + ID,
-                    "a line with /tasks/oom and {\"container_id\":\"" + ID + "\"} from ctr events within 5 s",
+                    "a line with /tasks/oom and {\"container_id\":\"" + ID + "\"} from ctr events within 30 s",
                     "none: containerd received no such event (lines so far: " + eventLines(events).size() + ")");
         }
         lab.check(true, "containerd received it and passed it on to every subscriber, ctr events included.");
 
         lab.step("4. Stop the container");
         ctr(lab, containerd, "task", "kill", ID);
-        Procs.await(10_000, () -> containerd.ctr("task", "ls").stdout().contains("STOPPED"));
+        lab.await("ctr task ls shows " + ID + " STOPPED", () -> containerd.ctr("task", "ls").stdout().contains("STOPPED"));
         ctr(lab, containerd, "task", "ls");
         lab.say("sh trapped SIGTERM and exited 3. Our shim reaped it, published /tasks/exit, and keeps the status until",
                 "the task is deleted: containerd's Wait call (what `ctr run` without -d waits on) returned 3.");
@@ -118,7 +124,7 @@ public final class Lab07 {
         out.command(PrivateContainerd.shown("task", "rm", ID));
         out.output(rm.combined().replaceAll("WARN\\[\\d+\\] ", "WARN[0000] "));
         ctr(lab, containerd, "container", "rm", ID);
-        Procs.await(5_000, () -> eventLines(events).stream().anyMatch(l -> l.contains("/containers/delete")));
+        lab.await("ctr events prints /containers/delete", () -> eventLines(events).stream().anyMatch(l -> l.contains("/containers/delete")));
 
         lab.step("5. What ctr events saw");
         List<String> seenEvents = eventLines(events);
@@ -148,6 +154,14 @@ public final class Lab07 {
             lab.out().outputTable(r.stdout());
         } else {
             lab.out().output(r.stdout());
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
         }
     }
 

@@ -64,7 +64,7 @@ public final class Lab08 {
         int init = Integer.parseInt(Files.readString(bundle.resolve("init.pid")).trim());
         int shim = lab.pid(Procs.ppid(init));   // named first: the book numbers the shim before its child
         lab.pid(init);
-        Procs.await(5_000, () -> !Procs.children(init).isEmpty());   // its `sleep 600 &` has started
+        lab.await("pid " + init + " runs sh, waiting for its sleep 600", () -> Procs.settledWithChild(init, "sh", "sleep"));
         int adopter = lab.pid(Procs.ppid(containerd.pid()));
         int first = containerd.pid();
         lab.show(tree("Before", adopter, first, shim, init));
@@ -72,7 +72,6 @@ public final class Lab08 {
         lab.step("2. SIGKILL containerd");
         out.command("kill -KILL " + first + "    # containerd: no chance to clean up anything");
         containerd.kill9();
-        Procs.sleep(500);
         lab.show(tree("containerd is gone", adopter, first, shim, init));
         lab.check(Procs.alive(shim) && Procs.alive(init), "The shim (pid " + shim + ") and the container (pid " + init + ") live on.",
                 "Neither is containerd's child (lab 02), so nothing took them down; the container's stdio and exit",
@@ -109,7 +108,7 @@ public final class Lab08 {
         lab.step("5. And it still works");
         out.command(PrivateContainerd.shown("task", "kill", ID));
         containerd.ctr("task", "kill", ID);
-        boolean stopped = Procs.await(10_000, () -> containerd.ctr("task", "ls").stdout().contains("STOPPED"));
+        boolean stopped = Procs.await(60_000, () -> containerd.ctr("task", "ls").stdout().contains("STOPPED"));
         Sh.Result rm = containerd.ctr("task", "rm", ID);
         out.command(PrivateContainerd.shown("task", "rm", ID));
         out.output(rm.combined());

@@ -161,7 +161,7 @@ public final class Lab09 {
             int pause = lab.pid(pausePid);
             answer(out, "state: " + sandbox.getStatus().getState() + ", runtime_handler: " + sandbox.getStatus().getRuntimeHandler()
                     + ", info.runtimeType: " + VerboseInfo.runtimeType(sandbox.getInfoMap()) + ", info.pid: " + pause);
-            settle(pause);
+            lab.await("the sandbox's process " + pause + " runs /pause", () -> Procs.settled(pause, "pause"));
             lab.show(tree("The sandbox: our shim and the pause process", containerdPid, shim, pause, 0));
             lab.check("containerd-shim-jrunc-v2".equals(HostProcesses.programName(shim)),
                     "The sandbox's process (" + pause + ", the pause image's /pause) is a child of containerd-shim-jrunc-v2 (" + shim + ").",
@@ -192,7 +192,7 @@ public final class Lab09 {
             Path bundleConfig = containerd.dir().resolve("state/io.containerd.runtime.v2.task/k8s.io").resolve(containerId).resolve("config.json");
             out.command("grep -o '\"io.kubernetes.cri.[a-z-]*\": *\"[^\"]*\"' " + bundleConfig);
             out.output(annotations(Files.readString(bundleConfig)));
-            settle(init);
+            lab.await("the container's init " + init + " runs sh, waiting for its sleep 3600", () -> Procs.settledWithChild(init, "sh", "sleep"));
             lab.show(tree("The pod: one shim, two children", containerdPid, shim, pause, init));
             List<Long> shims = HostProcesses.shimsOf(containerd.address());
             lab.check(Procs.ppid(init) == shim && shims.equals(List.of((long) shim)),
@@ -214,7 +214,7 @@ public final class Lab09 {
 
             lab.step("6. The container's log, written by containerd");
             Path log = Path.of(running.getStatus().getLogPath());
-            Procs.await(10_000, () -> read(log).contains("hello from"));
+            lab.await("containerd has written the first line to " + log, () -> read(log).contains("hello from"));
             out.command("cat " + log);
             out.output(read(log));
             lab.check(read(log).contains(" stdout F hello from " + POD.name() + "\n"),
@@ -257,7 +257,7 @@ public final class Lab09 {
             int pods = cri.listPodSandbox(ListPodSandboxRequest.getDefaultInstance()).getItemsCount();
             call(out, "RuntimeService/ListPodSandbox", "");
             answer(out, pods + " pod sandboxes");
-            boolean shimGone = Procs.await(20_000, () -> !Procs.alive(shim));
+            boolean shimGone = Procs.await(60_000, () -> !Procs.alive(shim));
             lab.show(tree("After RemovePodSandbox", containerdPid, shim, pause, init));
             Path socket = Path.of("/run/containerd/s", sha256(containerd.address() + "/k8s.io/" + sandboxId));
             lab.check(pods == 0 && shimGone && !Files.exists(socket),
@@ -311,15 +311,6 @@ public final class Lab09 {
     }
 
     // ---- the host ---------------------------------------------------------------------------------------------
-
-    /** Waits (up to 5 s) until a just-started process sleeps in its `wait`, so that ps shows the same STAT every run. */
-    private static void settle(int pid) {
-        Procs.await(5_000, () -> {
-            Procs.Proc p = Procs.read(pid);
-            return p == null || p.state() == 'S';
-        });
-        Procs.sleep(100);
-    }
 
     private static ContainerStatusResponse containerStatus(CriClient cri, String id) {
         return cri.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(id).setVerbose(true).build());
