@@ -7,7 +7,10 @@
 #   ./verify.sh jbang …  run JBang (installed, or the labs/jbang bootstrap)
 #   ./verify.sh lint     shellcheck our scripts (if shellcheck is installed)
 #   ./verify.sh lab03    check your exercise of lab 03 (--solution: the solution, and the book's expected output)
-#   ./verify.sh labs     all exercises (--solution: all solutions; --update-book: refresh the book's outputs)
+#   ./verify.sh labs     all exercises (--solution: all solutions; --update-book: refresh the book's outputs;
+#                        --solution --repeat N [--busy]: every solution N times, counted, cores kept busy with --busy)
+#   ./verify.sh its      --repeat N [--busy] [CLASS,…]: integration tests N times (default: the concurrent ones)
+#   ./verify.sh prerequisites [--dry-run]   install what is missing (the dry run only says what)
 #   ./verify.sh docs     render the workbook, HTML and PDF (docs html: HTML only) into docs/target/{student,instructor}
 #   ./verify.sh cri      build if needed, then a pod through containerd's CRI (handlers runc and jrunc) and lab 09
 #   ./verify.sh vm       inside the reference VM (vagrant/): kubelet runs a pod with RuntimeClass jrunc
@@ -28,7 +31,8 @@ step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'verify.sh: FAILED: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+# The header above, whatever its length: the comment lines after the shebang.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 # JBang for the labs: an installed `jbang` if there is one, otherwise our bootstrap (Java + Maven only).
 jbang_cmd() {
@@ -42,17 +46,33 @@ jbang_cmd() {
 # ---------------------------------------------------------------------------------------------------------------
 # Prerequisites: install only what is missing, so that a prepared machine (and CI's second run) pays nothing.
 
+# Where a fresh machine differs from a prepared one: its apt lists are empty until the first `apt-get update`, so
+# whether a package can be had is only known after that. Everything is decided after the update, and the update
+# runs only when something is missing. JRUNC_APT_OPTS adds apt options (tests point Dir::State::Lists elsewhere).
 APT_UPDATED=0
+read -r -a APT_OPTS <<<"${JRUNC_APT_OPTS:-}"
+
+apt_update_once() {
+  ((!APT_UPDATED)) || return 0
+  command -v apt-get >/dev/null || die "missing packages, and this is not a Debian/Ubuntu machine: install them by hand"
+  [[ $(id -u) == 0 ]] || die "missing packages: run as root so that apt-get can install them"
+  info "apt-get update"
+  apt-get "${APT_OPTS[@]}" update -qq || die "apt-get update failed"
+  APT_UPDATED=1
+}
+
+# True when apt (after its update) has a candidate for the package.
+apt_has() {
+  local policy
+  # Read it whole first: with pipefail, `grep -q` closing the pipe early would fail apt-cache with SIGPIPE.
+  policy=$(apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null || true)
+  [[ "$policy" =~ Candidate:\ [0-9] ]]
+}
+
 apt_install() {
-  command -v apt-get >/dev/null || die "missing $*, and this is not a Debian/Ubuntu machine: install them by hand"
-  [[ $(id -u) == 0 ]] || die "missing $*: run as root so that apt-get can install them"
-  if ((!APT_UPDATED)); then
-    info "apt-get update"
-    apt-get update -qq || die "apt-get update failed"
-    APT_UPDATED=1
-  fi
+  apt_update_once
   info "apt-get install $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+  DEBIAN_FRONTEND=noninteractive apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "$@" >/dev/null \
     || die "apt-get install $* failed"
 }
 
@@ -63,26 +83,64 @@ java_major() {
   echo "${v%%.*}"
 }
 
-prerequisites() {
-  step "checking prerequisites"
-  local -a pkgs=()
-  command -v containerd >/dev/null && command -v ctr >/dev/null || pkgs+=(containerd)
-  PATH="$PATH:/usr/sbin:/sbin" command -v runc >/dev/null || pkgs+=(runc)
+# The decision, on its own: prints "required PKG" (must be installed) or "wanted PKG" (installed where apt has it)
+# for each thing that is missing. JRUNC_ASSUME_MISSING="criu …" pretends, for the dry run's test.
+missing_packages() {
+  local assume=" ${JRUNC_ASSUME_MISSING:-} "
+  has() { [[ "$assume" != *" $1 "* ]] && PATH="$PATH:/usr/sbin:/sbin" command -v "$2" >/dev/null; }
+  { has containerd containerd && has containerd ctr; } || echo "required containerd"
+  has runc runc || echo "required runc"
   # The container rootfs needs the static busybox; the Debian package "busybox" is dynamically linked.
-  dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || pkgs+=(busybox-static)
-  command -v ps >/dev/null && command -v pgrep >/dev/null || pkgs+=(procps)
-  # CRIU for checkpoint/restore (containerd recommends it; the tests also cover kernels where it cannot work).
-  if ! PATH="$PATH:/usr/sbin:/sbin" command -v criu >/dev/null && apt-cache policy criu 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-    pkgs+=(criu)
+  if [[ "$assume" == *" busybox-static "* ]] \
+    || [[ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null || true)" != "install ok installed" ]]; then
+    echo "required busybox-static"
   fi
-  command -v mvn >/dev/null || pkgs+=(maven)
+  { has procps ps && has procps pgrep; } || echo "required procps"
+  # CRIU for checkpoint/restore: containerd only recommends it, and --no-install-recommends skips it. Where apt has
+  # no criu, the checkpoint tests report themselves skipped.
+  has criu criu || echo "wanted criu"
+  has maven mvn || echo "required maven"
   local major
   major=$(java_major || true)
-  if [[ -z "$major" ]] || ((major < 17)); then pkgs+=(openjdk-17-jdk-headless); fi
-  if ((${#pkgs[@]})); then
-    step "installing prerequisites: ${pkgs[*]}"
-    apt_install "${pkgs[@]}"
+  if [[ "$assume" == *" jdk "* || -z "$major" ]] || ((major < 17)); then echo "required jdk"; fi
+}
+
+# Any JDK of 17 or newer will do; where there is none, the distribution's default JDK if it is new enough.
+jdk_package() {
+  local version
+  version=$(apt-cache "${APT_OPTS[@]}" show default-jdk-headless 2>/dev/null \
+    | sed -n 's/^Depends: .*openjdk-\([0-9]*\)-jdk-headless.*/\1/p' | head -n 1 || true)
+  if [[ -n "$version" ]] && ((version >= 17)); then echo default-jdk-headless; else echo openjdk-17-jdk-headless; fi
+}
+
+# prerequisites [--dry-run]: install what is missing (the dry run only says what it would install).
+prerequisites() {
+  step "checking prerequisites"
+  local dry=${1:-} kind pkg
+  local -a decided=() required=() wanted=() install=()
+  mapfile -t decided < <(missing_packages)
+  for kind in "${decided[@]}"; do
+    pkg=${kind#* }
+    if [[ $kind == required* ]]; then required+=("$pkg"); else wanted+=("$pkg"); fi
+  done
+  if ((${#decided[@]})); then
+    apt_update_once   # only now does apt know what it has (a fresh machine's lists are empty)
+    for pkg in "${required[@]}"; do
+      if [[ $pkg == jdk ]]; then install+=("$(jdk_package)"); else install+=("$pkg"); fi
+    done
+    for pkg in "${wanted[@]}"; do
+      if apt_has "$pkg"; then install+=("$pkg"); else info "$pkg: apt has no such package here; the tests that need it will say so and skip"; fi
+    done
   fi
+  if [[ "$dry" == --dry-run ]]; then
+    echo "would install: ${install[*]:-nothing}"
+    return
+  fi
+  if ((${#install[@]})); then
+    step "installing prerequisites: ${install[*]}"
+    apt_install "${install[@]}"
+  fi
+  local major
   major=$(java_major || true)
   if [[ -z "$major" ]] || ((major < 17)); then
     die "a JDK 17 or newer is needed (javac -version says: $(javac -version 2>&1 || true))"
@@ -297,19 +355,25 @@ run_lab_checks() {
   info "lab check times: ${LAB_TIMES[*]}"
 }
 
-# ./verify.sh labNN [--solution]: what a learner runs. Without --solution: does MY exercise pass yet?
+# ./verify.sh labNN [--solution [--repeat N [--busy]]]: what a learner runs. Without --solution: does MY exercise
+# pass yet?
 lab_learner() {
-  local n=$1 mode=${2:-} rc=0
+  local n=$1 rc=0
+  shift
   need_root "lab$n"
   lab_dir "$n" >/dev/null || die "there is no lab $n (labs here: $(lab_numbers | paste -sd' '))"
+  parse_lab_options "$@"
   shim_for_labs
   mkdir -p "$LAB_RECORD"
-  if [[ "$mode" == --solution ]]; then
+  if ((REPEAT > 0)); then
+    repeat_solutions "$n"
+    return
+  fi
+  if ((SOLUTION)); then
     step "lab $n, the solution (and the workbook's expected output)"
     lab_solution_check "$n"
     return
   fi
-  [[ -z "$mode" ]] || die "unknown option $mode (./verify.sh lab$n [--solution])"
   step "lab $n, your exercise: $(cd "$ROOT" && find "labs/$(basename "$(lab_dir "$n")")/exercise" -name '*.java' | paste -sd' ')"
   run_lab "$n" || rc=$?
   case $rc in
@@ -325,18 +389,41 @@ next_lab() {
   echo "none, that was the last lab"
 }
 
-# ./verify.sh labs [--solution | --update-book]
+SOLUTION=0
+REPEAT=0
+BUSY=0
+UPDATE_BOOK=${UPDATE_BOOK:-0}
+parse_lab_options() {
+  while (($#)); do
+    case $1 in
+      --solution) SOLUTION=1 ;;
+      --update-book) SOLUTION=1; UPDATE_BOOK=1 ;;
+      --repeat) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a count (--repeat 20)"; REPEAT=$2; shift ;;
+      --busy) BUSY=1 ;;
+      *) die "unknown option $1 (labs take --solution, --update-book, --repeat N, --busy)" ;;
+    esac
+    shift
+  done
+  if ((REPEAT > 0 && !SOLUTION)); then die "--repeat runs the solutions: add --solution"; fi
+  if ((BUSY && !REPEAT)); then die "--busy goes with --repeat N"; fi
+}
+
+# ./verify.sh labs [--solution | --update-book] [--repeat N [--busy]]
 labs_all() {
   need_root labs
+  parse_lab_options "$@"
   shim_for_labs
   mkdir -p "$LAB_RECORD"
   local n rc passed=() open=()
-  case "${1:-}" in
-    --update-book) UPDATE_BOOK=1 ;&
-    --solution) for n in $(lab_numbers); do step "lab $n, the solution"; lab_solution_check "$n"; done; return ;;
-    "") ;;
-    *) die "unknown option $1 (./verify.sh labs [--solution | --update-book])" ;;
-  esac
+  if ((REPEAT > 0)); then
+    # shellcheck disable=SC2046 # one lab number per word
+    repeat_solutions $(lab_numbers)
+    return
+  fi
+  if ((SOLUTION)); then
+    for n in $(lab_numbers); do step "lab $n, the solution"; lab_solution_check "$n"; done
+    return
+  fi
   for n in $(lab_numbers); do
     rc=0
     run_lab "$n" >"$LAB_RECORD/lab$n-exercise.log" 2>&1 || rc=$?
@@ -344,6 +431,55 @@ labs_all() {
   done
   info "exercises that pass: ${passed[*]:-none}"
   info "not yet: ${open[*]:-none} (run ./verify.sh labNN to see why)"
+}
+
+# ---- repeated runs: no check may pass or fail by luck --------------------------------------------------------------
+# --repeat N runs the same thing N times and counts; --busy keeps every core busy meanwhile (one `sha256sum
+# /dev/zero` per core, started and stopped here), where races that a quiet machine hides come out.
+
+BUSY_PIDS=()
+start_busy_cores() {
+  local i
+  for ((i = 0; i < $(nproc); i++)); do
+    sha256sum /dev/zero >/dev/null 2>&1 &
+    BUSY_PIDS+=("$!")
+  done
+  trap stop_busy_cores EXIT
+  info "keeping $(nproc) cores busy (sha256sum /dev/zero, pids ${BUSY_PIDS[*]})"
+}
+
+stop_busy_cores() {
+  ((${#BUSY_PIDS[@]})) || return 0
+  kill "${BUSY_PIDS[@]}" 2>/dev/null || true
+  wait "${BUSY_PIDS[@]}" 2>/dev/null || true
+  BUSY_PIDS=()
+}
+
+# repeat_solutions LAB…: every solution REPEAT times, round by round (so that drift hits all alike), each checked
+# against the book as CI checks it; a table of how often each passed; fails unless all passed every time.
+repeat_solutions() {
+  local -A passed=()
+  local n round failures=0
+  for n in "$@"; do passed[$n]=0; done
+  step "the solutions of lab $* , $REPEAT times each$( ((BUSY)) && echo ", with every core kept busy")"
+  ((!BUSY)) || start_busy_cores
+  for ((round = 1; round <= REPEAT; round++)); do
+    for n in "$@"; do
+      local log="$LAB_RECORD/lab$n-repeat-$round.log"
+      if (lab_solution_check "$n") >"$log" 2>&1; then
+        passed[$n]=$((passed[$n] + 1))
+        rm -f "$log"
+      else
+        failures=$((failures + 1))
+        info "round $round: lab $n FAILED (log: ${log#"$ROOT"/})"
+      fi
+    done
+    info "round $round of $REPEAT done"
+  done
+  stop_busy_cores
+  step "passed, of $REPEAT runs each$( ((BUSY)) && echo " (every core busy)")"
+  for n in "$@"; do printf '    lab %s  %d of %d\n' "$n" "${passed[$n]}" "$REPEAT"; done
+  ((failures == 0)) || die "$failures of $((REPEAT * $#)) runs failed (their logs are named above)"
 }
 
 # The workbook: docs/pom.xml renders both editions with AsciidoctorJ and fails on a missing include or a broken
@@ -502,6 +638,63 @@ soak() {
   ((rc == 0)) || die "a drill failed (reports: shim/target/failsafe-reports)"
 }
 
+# ./verify.sh its --repeat N [--busy] [CLASS,CLASS…]: integration tests N times (default: those where threads,
+# processes and events race each other), counted per class from Failsafe's reports.
+CONCURRENT_ITS=ExecIT,LifecycleIT,RunIT,GroupingIT,SharedModeIT,RestartIT,CrashCleanupIT,DrillConcurrencyIT,DrillChurnIT
+repeat_its() {
+  need_root its
+  local classes=$CONCURRENT_ITS round class report tests bad
+  while (($#)); do
+    case $1 in
+      --repeat) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a count (--repeat 10)"; REPEAT=$2; shift ;;
+      --busy) BUSY=1 ;;
+      -*) die "unknown option $1 (./verify.sh its --repeat N [--busy] [CLASS,CLASS…])" ;;
+      *) classes=$1 ;;
+    esac
+    shift
+  done
+  ((REPEAT > 0)) || die "./verify.sh its needs --repeat N"
+  build_if_needed
+  local -A passed=() ran=()
+  IFS=, read -r -a names <<<"$classes"
+  for class in "${names[@]}"; do passed[$class]=0; ran[$class]=0; done
+  step "integration tests $classes, $REPEAT times$( ((BUSY)) && echo ", with every core kept busy")"
+  ((!BUSY)) || start_busy_cores
+  mkdir -p "$SHIM/target/repeat"
+  for ((round = 1; round <= REPEAT; round++)); do
+    rm -rf "$SHIM/target/failsafe-reports"
+    (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest=NoUnitTestsWhenRepeating \
+        -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$classes") >"$SHIM/target/repeat/round-$round.log" 2>&1 || true
+    clean_leftover_fixtures
+    for class in "${names[@]}"; do
+      report=$(find "$SHIM/target/failsafe-reports" -name "TEST-*.$class.xml" 2>/dev/null | head -n 1)
+      if [[ -z "$report" ]]; then
+        info "round $round: $class did not run (log: shim/target/repeat/round-$round.log)"
+        continue
+      fi
+      ran[$class]=$((ran[$class] + 1))
+      tests=$(grep -o -m1 'tests="[0-9]*"' "$report" | tr -dc 0-9)
+      bad=$(grep -o -m1 -E 'failures="[0-9]*"' "$report" | tr -dc 0-9)
+      bad=$((bad + $(grep -o -m1 -E 'errors="[0-9]*"' "$report" | tr -dc 0-9)))
+      if ((tests > 0 && bad == 0)); then
+        passed[$class]=$((passed[$class] + 1))
+      else
+        cp "$report" "$SHIM/target/repeat/round-$round-$class.xml"
+        info "round $round: $class FAILED (shim/target/repeat/round-$round-$class.xml)"
+      fi
+    done
+    info "round $round of $REPEAT done"
+  done
+  stop_busy_cores
+  step "passed, of $REPEAT runs each$( ((BUSY)) && echo " (every core busy)")"
+  local failures=0
+  for class in "${names[@]}"; do
+    printf '    %-22s %d of %d\n' "$class" "${passed[$class]}" "$REPEAT"
+    failures=$((failures + REPEAT - passed[$class]))
+  done
+  ((failures == 0)) || die "$failures runs did not pass (reports and logs in shim/target/repeat/)"
+}
+
 lint() {
   command -v shellcheck >/dev/null || die "shellcheck is not installed (apt-get install -y shellcheck)"
   step "shellcheck"
@@ -511,17 +704,19 @@ lint() {
 
 case "${1:-help}" in
   build) build ;;
+  prerequisites) shift; prerequisites "$@" ;;
   demo) demo ;;
   test) test_all ;;
   jbang) shift; jbang_cmd "$@" ;;
   lint) lint ;;
   docs) shift; prerequisites; render_docs "${1:-}" ;;
-  lab[0-9][0-9]) lab_learner "${1#lab}" "${2:-}" ;;
+  lab[0-9][0-9]) n=${1#lab}; shift; lab_learner "$n" "$@" ;;
   labs) shift; labs_all "$@" ;;
   cri) cri ;;
   vm) vm ;;
   bench) shift; bench "$@" ;;
   soak) shift; soak "$@" ;;
+  its) shift; repeat_its "$@" ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;
 esac
