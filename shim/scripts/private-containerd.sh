@@ -27,6 +27,8 @@
 #                    with CRI handlers runc and jrunc, the sandbox image SANDBOX_IMAGE, CNI folders under DIR/cni,
 #                    and the images of build-images.sh imported into namespace k8s.io (no registry is needed)
 #   CRI_JRUNC=0      with CRI=1: leave handler jrunc out of the config (to test a registration script on it)
+#   CRI_DEFAULT_RUNTIME  with CRI=1: the handler for pods that name none (default runc). A kubelet without an API
+#                    server cannot look up a RuntimeClass, so its pods all run under this one (jrunc: our shim)
 #   CRI_IMAGES       the OCI archive to import (default: built by build-images.sh into <repo>/shim/target/images)
 #   SANDBOX_IMAGE    the sandbox ("pause") image CRI starts every pod with (default localhost/jrunc/pause:1.0)
 #   LOG_LEVEL        containerd's log level (default info; debug also makes containerd pass -debug to shims)
@@ -210,7 +212,7 @@ EOF
       conf_dir = "$dir/cni/net.d"
     # Declaring any runtime replaces CRI's default table, so runc is declared again beside ours.
     [plugins."io.containerd.grpc.v1.cri".containerd]
-      default_runtime_name = "runc"
+      default_runtime_name = "${CRI_DEFAULT_RUNTIME:-runc}"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
         runtime_type = "io.containerd.runc.v2"
 EOF
@@ -300,6 +302,7 @@ cmd_start() {
   chmod 0711 "$dir"
   echo "$ns" >"$dir/namespace"
   echo "$shim_dir" >"$dir/shim-dir"
+  [[ "${CRI_DEFAULT_RUNTIME:-runc}" =~ ^[A-Za-z0-9_-]+$ ]] || die "CRI_DEFAULT_RUNTIME is not a handler name: $CRI_DEFAULT_RUNTIME"
   write_config "$dir" "${CRI:-0}" "${LOG_LEVEL:-info}"
   # On any failure from here, leave nothing running: stop also cleans a partial start.
   if ! launch "$dir"; then
