@@ -22,7 +22,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * </pre>
  *
  * Exit status: 0 every claim held; 1 a claim failed (the message says what was expected and which TODO to look
- * at); 2 the lab could not run (not root, a tool missing, …).
+ * at); 2 the lab could not run (not root, a tool missing, …); 3 skipped: it needs something this machine does not
+ * offer and the learner may bring (a kubelet), and it says what and how to get it.
+ *
+ * <p>The labs work under {@code /run/jrunc}; {@code JRUNC_LAB_ROOT} moves them elsewhere (the book still says
+ * {@code /run/jrunc}).
  */
 public final class Lab {
     /** Thrown when a checked claim does not hold. */
@@ -35,6 +39,13 @@ public final class Lab {
     /** Something the lab needs is missing or broke: not the learner's fault, no TODO to point at. */
     public static final class CannotRun extends RuntimeException {
         public CannotRun(String message) {
+            super(message);
+        }
+    }
+
+    /** The lab needs something this machine lacks and the learner can add: not a failure, and not a pass. */
+    public static final class Skipped extends RuntimeException {
+        public Skipped(String message) {
             super(message);
         }
     }
@@ -53,6 +64,7 @@ public final class Lab {
     }
 
     private static final long PROOF_DEADLINE_MILLIS = 60_000;
+    private static final Path DEFAULT_ROOT = Path.of("/run/jrunc");
 
     private final String number;
     private final String title;
@@ -79,7 +91,11 @@ public final class Lab {
         this.repo = findRepository();
         // Where the reader cloned the repository differs: the book says <repo>.
         out.normalizer().rule(java.util.regex.Pattern.quote(repo.toString()), "<repo>");
-        this.work = Path.of("/run/jrunc/lab" + number);
+        Path root = labRoot();
+        if (!root.equals(DEFAULT_ROOT)) {
+            out.normalizer().rule(java.util.regex.Pattern.quote(root.toString()) + "(?=/lab)", DEFAULT_ROOT.toString());
+        }
+        this.work = root.resolve("lab" + number);
     }
 
     /**
@@ -111,6 +127,10 @@ public final class Lab {
             status = 0;
         } catch (ClaimFailed e) {
             status = 1;
+        } catch (Skipped e) {
+            out.blank();
+            out.say("lab " + number + " " + e.getMessage());
+            status = 3;
         } catch (CannotRun e) {
             out.blank();
             out.say("lab " + number + " could not run: " + e.getMessage());
@@ -136,7 +156,7 @@ public final class Lab {
             // the hook is running or ran
         }
         out.blank();
-        out.say(status == 0 ? "Lab " + number + " passed." : "Lab " + number + " did not pass.");
+        out.say(status == 0 ? "Lab " + number + " passed." : status == 3 ? "Lab " + number + " was skipped." : "Lab " + number + " did not pass.");
         writeRecord();
         return status;
     }
@@ -155,7 +175,7 @@ public final class Lab {
         return repo;
     }
 
-    /** This lab's own folder, /run/jrunc/labNN: empty at the start, removed at the end. */
+    /** This lab's own folder, /run/jrunc/labNN (or under JRUNC_LAB_ROOT): empty at the start, removed at the end. */
     public Path work() {
         return work;
     }
@@ -309,6 +329,11 @@ public final class Lab {
         } catch (IOException e) {
             System.err.println("lab " + number + ": cannot write the record in " + record + ": " + e.getMessage());
         }
+    }
+
+    private static Path labRoot() {
+        String root = System.getenv("JRUNC_LAB_ROOT");
+        return root == null || root.isEmpty() ? DEFAULT_ROOT : Path.of(root).toAbsolutePath().normalize();
     }
 
     /** The repository: from the current folder upwards (JBang finds the catalog the same way), or $JRUNC_HOME. */

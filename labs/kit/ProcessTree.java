@@ -17,7 +17,7 @@ import java.util.function.IntFunction;
 public final class ProcessTree {
 
     /** What a process is, for the picture's colours. */
-    public enum Kind { INIT, LAB, CONTAINERD, SHIM, RUNC, CONTAINER, HELPER }
+    public enum Kind { INIT, LAB, CONTAINERD, SHIM, RUNC, CONTAINER, HELPER, KUBELET }
 
     /** One process in the tree; {@code display} replaces the command line when it is too long or volatile. */
     public record Node(Procs.Proc proc, Kind kind, String role, String display) {
@@ -36,6 +36,7 @@ public final class ProcessTree {
     private final String title;
     private final List<Wanted> wanted = new ArrayList<>();
     private List<Node> nodes;
+    private boolean inOrderShown;
 
     private ProcessTree(String title) {
         this.title = title;
@@ -43,6 +44,15 @@ public final class ProcessTree {
 
     public static ProcessTree titled(String title) {
         return new ProcessTree(title);
+    }
+
+    /**
+     * Siblings in the order they were named rather than by pid: for a picture of many processes started by others
+     * (kubelet, containerd), whose pids come in no fixed order from run to run (pid numbers wrap around).
+     */
+    public ProcessTree inOrderShown() {
+        inOrderShown = true;
+        return this;
     }
 
     /** pid 1: whatever the machine runs as init; the book calls it "init". */
@@ -72,7 +82,8 @@ public final class ProcessTree {
                 found.put(w.pid(), new Node(proc, w.kind(), w.role(), w.display()));
             }
         }
-        nodes = forestOrder(new ArrayList<>(found.values()));
+        List<Node> named = List.copyOf(found.values());
+        nodes = forestOrder(new ArrayList<>(named), inOrderShown ? Comparator.comparingInt(named::indexOf) : Comparator.comparingInt(Node::pid));
         return this;
     }
 
@@ -159,9 +170,9 @@ public final class ProcessTree {
         return "-";
     }
 
-    /** Roots first (by pid), each followed by its descendants, depth first, children by pid. */
-    private static List<Node> forestOrder(List<Node> all) {
-        all.sort(Comparator.comparingInt(Node::pid));
+    /** Roots first, each followed by its descendants, depth first; siblings in {@code order} (by pid, or as named). */
+    private static List<Node> forestOrder(List<Node> all, Comparator<Node> order) {
+        all.sort(order);
         List<Node> ordered = new ArrayList<>();
         for (Node n : all) {
             boolean hasShownParent = n.pid() != 1 && all.stream().anyMatch(m -> m.pid() == n.proc().ppid());

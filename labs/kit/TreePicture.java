@@ -29,7 +29,8 @@ final class TreePicture {
             ProcessTree.Kind.SHIM, new String[] {"#dff2e1", "#3c8a4a"},
             ProcessTree.Kind.RUNC, new String[] {"#f2f2f2", "#777777"},
             ProcessTree.Kind.CONTAINER, new String[] {"#fde8d4", "#c06a1b"},
-            ProcessTree.Kind.HELPER, new String[] {"#f7f3d9", "#9a8a2a"});
+            ProcessTree.Kind.HELPER, new String[] {"#f7f3d9", "#9a8a2a"},
+            ProcessTree.Kind.KUBELET, new String[] {"#e3f1f4", "#2b7a8c"});
 
     private TreePicture() {
     }
