@@ -420,7 +420,7 @@ labs_all() {
   local n rc passed=() open=()
   if ((REPEAT > 0)); then
     # shellcheck disable=SC2046 # one lab number per word
-    repeat_solutions $(lab_numbers)
+    repeat_solutions $(runnable_lab_numbers)
     return
   fi
   if ((SOLUTION)); then
@@ -552,7 +552,7 @@ vagrant_checks() {
 test_all() {
   need_root test
   prerequisites
-  kubelet_available >/dev/null || true   # fetched now, if it can be, so that the kubelet test runs too
+  kubelet_available || true   # fetched now, if it can be, so that the kubelet test runs too
   run_maven_tests
   run_lab_checks
   render_docs
@@ -627,13 +627,15 @@ kubelet_download() {
 }
 
 # Exports JRUNC_KUBELET (for the lab and the test) and returns 0 if there is a kubelet, downloading one once per run
-# where there is none; otherwise prints the one-line skip reason and returns 1.
+# where there is none; otherwise sets KUBELET_SKIPPED to the one-line reason and returns 1. (Called directly, not in
+# $(…): the export and the once-per-run must reach the caller.)
+KUBELET_SKIPPED=""
 kubelet_available() {
   local found why
   found=$(kubelet_find)
   if [[ -z "$found" && -z "${JRUNC_KUBELET:-}" ]] && ((!KUBELET_TRIED)); then
     KUBELET_TRIED=1
-    info "no kubelet here: downloading $KUBELET_RELEASE from $KUBELET_BASE_URL (checked against its pinned SHA-256)" >&2
+    info "no kubelet here: downloading $KUBELET_RELEASE from $KUBELET_BASE_URL (checked against its pinned SHA-256)"
     if why=$(kubelet_download); then found=$(kubelet_find); else KUBELET_MISSING=$why; fi
   fi
   if [[ -n "$found" ]]; then
@@ -645,19 +647,24 @@ kubelet_available() {
   else
     why="no kubelet on PATH, none in $KUBELET_CACHE${KUBELET_MISSING:+, and $KUBELET_MISSING}"
   fi
-  echo "skipped, because no kubelet is available ($why; put a kubelet (1.34 or newer) on PATH, or set" \
-    "JRUNC_KUBELET=/path/to/kubelet, or let ./verify.sh kubelet download $KUBELET_RELEASE from dl.k8s.io)"
+  KUBELET_SKIPPED="skipped, because no kubelet is available ($why; put a kubelet (1.34 or newer) on PATH, or set"
+  KUBELET_SKIPPED+=" JRUNC_KUBELET=/path/to/kubelet, or let ./verify.sh kubelet download $KUBELET_RELEASE from dl.k8s.io)"
   return 1
 }
 
 # lab_runnable N: 0 if lab N can run here; otherwise says why it is skipped (lab 10 without a kubelet) and returns 1.
 lab_runnable() {
-  local why
   [[ "$KUBELET_LABS" == *" $1 "* ]] || return 0
-  if why=$(kubelet_available); then return 0; fi
-  step "lab $1 $(tail -n 1 <<<"$why")"
+  kubelet_available && return 0
+  step "lab $1 $KUBELET_SKIPPED"
   LAB_TIMES+=("lab$1 skipped")
   return 1
+}
+
+# The labs that can run here (the others say why not, on stderr).
+runnable_lab_numbers() {
+  local n
+  for n in $(lab_numbers); do if lab_runnable "$n" >&2; then echo "$n"; fi; done
 }
 
 # ./verify.sh kubelet: the kubelet part of `test` on its own: the differential test (the same static pods under the Go
@@ -665,9 +672,8 @@ lab_runnable() {
 kubelet_checks() {
   need_root kubelet
   build_if_needed
-  local why
-  if ! why=$(kubelet_available); then
-    step "the kubelet checks were $(tail -n 1 <<<"$why")"
+  if ! kubelet_available; then
+    step "the kubelet checks were $KUBELET_SKIPPED"
     return 0
   fi
   step "kubelet $("$JRUNC_KUBELET" --version 2>/dev/null | awk '{ print $2 }') ($JRUNC_KUBELET): mvn verify -Dit.test=$KUBELET_ITS"

@@ -58,7 +58,7 @@ final class KubeletProcess {
     /** kubelet binds 127.0.0.1:port; one already bound there (another kubelet?) would answer in its stead. */
     private static void requireFree(int port) {
         try (ServerSocket probe = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            probe.setReuseAddress(true);
+            // free: closed again at once, for kubelet to bind
         } catch (IOException e) {
             throw new Lab.CannotRun("127.0.0.1:" + port + " is in use (another kubelet, or an earlier run of this lab?): " + e.getMessage());
         }
