@@ -163,8 +163,9 @@ public final class Lab10 {
             Path gate = lab.work().resolve("gate");
             Files.createDirectories(gate);
             Posix.mkfifo(gate.resolve("ready").toString(), 0644);
-            lab.say("Pod web has two containers; app's readiness probe runs `cat /gate/ready`, and /gate/ready is a FIFO",
-                    "in a host folder: the probe's cat waits until the lab writes to it. A pod is Ready only once its probe passes.");
+            lab.say("Pod web has an init container, which runs first and exits, and two containers; app's readiness probe",
+                    "runs `cat /gate/ready`, and /gate/ready is a FIFO in a host folder: the probe's cat waits until the lab",
+                    "writes to it. A pod is Ready only once its probe passes.");
             out.command("cat " + kubelet.manifests().resolve("web.yaml"));
             out.output(StaticPods.web("default", gate));
             criLog.mark();
@@ -554,6 +555,7 @@ public final class Lab10 {
             throw lab.fail("the sandbox of " + pod, truth.sandboxId() + " (READY, labelled with the pod's name and namespace)",
                     answer.sandboxId().isEmpty() ? "no sandbox id" : answer.sandboxId() + ", " + whoseSandbox(cri, answer.sandboxId(), pod));
         }
+        List<Long> exited = exitedPids(cri, truth.sandboxId());
         if (truth.shimPid() != answer.shimPid()) {
             throw lab.fail("the shim of " + pod, "pid " + truth.shimPid() + " (" + HostProcesses.programName(truth.shimPid()) + ", parent of the pause)",
                     "pid " + answer.shimPid() + ", " + whatProcess(answer.shimPid(), truth, containerd));
@@ -563,7 +565,10 @@ public final class Lab10 {
         if (!truth.containerPids().equals(given)) {
             List<String> wrong = new ArrayList<>();
             for (long p : given) {
-                if (!truth.containerPids().contains(p)) {
+                if (exited.contains(p)) {
+                    wrong.add(p + " is what containerd reports for an EXITED container of the pod (the init container setup:"
+                            + " ListContainers lists it too)");
+                } else if (!truth.containerPids().contains(p)) {
                     wrong.add(p + " is " + whatProcess(p, truth, containerd));
                 }
             }
@@ -576,6 +581,13 @@ public final class Lab10 {
                     given + ": " + String.join("; ", wrong));
         }
         lab.say("    right: sandbox " + answer.sandboxId() + ", shim " + answer.shimPid() + ", containers " + given);
+    }
+
+    /** The pids containerd reports for the sandbox's containers that are no longer running (0 where it has none). */
+    private static List<Long> exitedPids(CriClient cri, String sandboxId) {
+        return cri.listContainers(ListContainersRequest.newBuilder().setFilter(ContainerFilter.newBuilder().setPodSandboxId(sandboxId)).build())
+                .getContainersList().stream().filter(c -> c.getState() != dev.jrunc.cri.proto.ContainerState.CONTAINER_RUNNING)
+                .map(c -> containerPid(cri, c.getId())).toList();
     }
 
     private static String whoseSandbox(CriClient cri, String id, String wanted) {

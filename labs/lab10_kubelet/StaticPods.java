@@ -16,9 +16,10 @@ final class StaticPods {
     }
 
     /**
-     * Pod {@code web}: container {@code app} with a readiness probe {@code cat /gate/ready}, and container {@code
-     * helper}. The lab first makes {@code ready} a FIFO in the host folder {@code gate}: the probe's cat then blocks
-     * until the lab writes to it, so the probe's process can be seen running before it passes.
+     * Pod {@code web}: init container {@code setup}, which runs first and exits; container {@code app} with a readiness
+     * probe {@code cat /gate/ready}; container {@code helper}. The lab first makes {@code ready} a FIFO in the host
+     * folder {@code gate}: the probe's cat then blocks until the lab writes to it, so the probe's process can be seen
+     * running before it passes.
      */
     static String web(String namespace, Path gate) {
         return String.join("\n",
@@ -30,6 +31,11 @@ final class StaticPods {
                 "spec:",
                 "  hostNetwork: true",
                 "  terminationGracePeriodSeconds: 5",
+                "  initContainers:",
+                "  - name: setup",
+                "    image: " + IMAGE,
+                "    imagePullPolicy: Never",
+                "    command: [\"sh\", \"-c\", \"echo setting up\"]",
                 "  containers:",
                 "  - name: app",
                 "    image: " + IMAGE,

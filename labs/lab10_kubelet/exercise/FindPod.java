@@ -29,8 +29,9 @@ public final class FindPod implements Lab10.Exercise {
         // TODO(lab10): 2. the shim serving it: the parent of the sandbox's pause process (PodSandboxStatus with
         //   verbose = true has the pause's pid). Or the containerd-shim-* process whose arguments say -id <sandbox id>.
         // TODO(lab10): 3. the pid of each RUNNING container of that sandbox: ListContainers filtered by the sandbox id
-        //   and the state, then ContainerStatus (verbose) of each. A container's pid is its init process: not the
-        //   pause (that is the sandbox), not a child of the init, not a probe's exec.
+        //   and the state (pod web also has an init container, which has exited), then ContainerStatus (verbose) of
+        //   each. A container's pid is its init process: not the pause (that is the sandbox), not a child of the init,
+        //   not a probe's exec.
         return new Lab10.PodOnHost("", 0, List.of());
     }
 }
