@@ -118,8 +118,8 @@ public final class Lab10 {
 
         lab.step("2. containerd, with jrunc as its default runtime");
         lab.say("On a cluster a pod names its runtime through a RuntimeClass, an API object kubelet looks up in the API",
-                "server. A kubelet without one never looks (it ignores runtimeClassName), so every pod gets containerd's",
-                "default CRI handler. The lab's containerd makes that jrunc:");
+                "server. A kubelet without one has nowhere to look (so the manifests here name none), and every pod gets",
+                "containerd's default CRI handler. The lab's containerd makes that jrunc:");
         KubeletProcess.removeCgroupsLast(lab, CGROUP_ROOT);
         out.command("CRI=1 CRI_DEFAULT_RUNTIME=" + HANDLER + " shim/scripts/private-containerd.sh start " + lab.work().resolve("containerd") + " k8s.io");
         CriContainerd containerd = CriContainerd.start(lab, HANDLER);
@@ -176,6 +176,8 @@ public final class Lab10 {
             int webShim = lab.pid((int) shimOf(cri, webSandbox));
             int webPause = lab.pid((int) pauseOf(cri, webSandbox));
             lab.await("the probe's `cat /gate/ready` runs under the pod's shim " + webShim, () -> probe(webShim).isPresent());
+            lab.await("both containers of default/" + web + " run (kubelet starts them one after the other)",
+                    () -> running(cri, webSandbox) == 2);
             int probe = probe(webShim).get();
             Map<String, Container> webContainers = containers(cri, webSandbox);
             int webApp = lab.pid((int) containerPid(cri, webContainers.get("app").getId()));
@@ -192,7 +194,8 @@ public final class Lab10 {
             String probeExec = execStartedBy(events, probe);
             out.normalizer().rule(Pattern.quote(probeExec), "<probe exec>");
             out.command("ctr events   # the task events of this exec, as the shim published them");
-            printEvents(out, events.matching(e -> probeExec.equals(e.text("exec_id"))));
+            printEvents(out, awaitEvents(lab, events, "the probe's exec-added and exec-started events", 2,
+                    e -> probeExec.equals(e.text("exec_id"))));
             PodStatusView waiting = pod(api, "default", web);
             printPods(out, List.of(waiting));
             lab.check(Procs.ppid(probe) == webShim && Procs.ppid(webApp) == webShim && Procs.ppid(webHelper) == webShim
@@ -256,15 +259,16 @@ public final class Lab10 {
             lab.say("The first restart, in containerd's events: the old container's task exits 3 and is deleted; kubelet",
                     "creates a NEW container (attempt 1) in the same sandbox, and its task is created and started:");
             out.command("ctr events   # the events of attempts 0 and 1 of crash's container app");
-            printEvents(out, events.matching(e -> (attempt0.equals(e.text("container_id")) && (e.topic().equals("/tasks/exit") || e.topic().equals("/tasks/delete")))
-                    || (attempt1.equals(e.text("container_id")) && (e.topic().equals("/tasks/create") || e.topic().equals("/tasks/start")))));
+            printEvents(out, awaitEvents(lab, events, "attempt 0's exit and delete, attempt 1's create and start", 4,
+                    e -> (attempt0.equals(e.text("container_id")) && (e.topic().equals("/tasks/exit") || e.topic().equals("/tasks/delete")))
+                            || (attempt1.equals(e.text("container_id")) && (e.topic().equals("/tasks/create") || e.topic().equals("/tasks/start")))));
             ContainerView crashApp = crashed.container("app");
             lab.check(crashApp.lastExitCode() != null && crashApp.lastExitCode() == 3 && "Error".equals(crashApp.lastReason())
                             && Procs.alive(crashShim) && HostProcesses.shimsOf(containerd.address()).size() == 3,
                     "kubelet counts the restarts and keeps the last exit code (3, reason Error); the shim stayed the same.",
-                    "A restart is not a restart to containerd: kubelet removes nothing and creates a new container in the",
-                    "sandbox; containerd runs its task in the pod's shim (pid " + crashShim + " since the pod began), after deleting the",
-                    "exited task there. Three pods, three shims: one per pod, however often its containers restart.");
+                    "A restart is not a restart to containerd: kubelet creates a new container in the same sandbox, and",
+                    "containerd runs its task in the pod's shim (pid " + crashShim + " since the pod began), after deleting the exited",
+                    "task there. Three pods, three shims: one per pod, however often its containers restart.");
 
             lab.step("6. Your exercise: find a pod on the host");
             lab.say("kubelet says default/" + web + " runs. Where? Your find() gets a CRI client and the pod's namespace and",
@@ -297,7 +301,7 @@ public final class Lab10 {
             printCalls(out, stopsInOrder(criLog.sinceMark(), webSandbox, webContainers));
             out.command("ctr events   # the pod's task events since then, container by container");
             for (String id : List.of(webContainers.get("app").getId(), webContainers.get("helper").getId(), webSandbox)) {
-                printEvents(out, events.matching(e -> id.equals(e.text("container_id"))
+                printEvents(out, awaitEvents(lab, events, "the exit and delete events of " + id, 2, e -> id.equals(e.text("container_id"))
                         && (e.topic().equals("/tasks/exit") && id.equals(e.text("id")) || e.topic().equals("/tasks/delete"))));
             }
             lab.show(tree("After web.yaml was removed", containerdPid, kubeletPid, shims));
@@ -397,6 +401,11 @@ public final class Lab10 {
         return byName;
     }
 
+    private static long running(CriClient cri, String sandboxId) {
+        return cri.listContainers(ListContainersRequest.newBuilder().setFilter(ContainerFilter.newBuilder().setPodSandboxId(sandboxId)).build())
+                .getContainersList().stream().filter(c -> c.getState() == dev.jrunc.cri.proto.ContainerState.CONTAINER_RUNNING).count();
+    }
+
     private static long containerPid(CriClient cri, String containerId) {
         return VerboseInfo.pid(cri.containerStatus(ContainerStatusRequest.newBuilder().setContainerId(containerId).setVerbose(true).build())
                 .getInfoMap()).orElse(0);
@@ -446,6 +455,22 @@ public final class Lab10 {
             throw new Lab.CannotRun("no /tasks/exec-started event for pid " + pid + " in ctr events");
         }
         return started.get(0).text("exec_id");
+    }
+
+    /** The matching events once there are {@code count} of them: containerd passes them on a moment after they happen. */
+    private static List<ContainerdEvents.Event> awaitEvents(Lab lab, ContainerdEvents events, String what, int count,
+            java.util.function.Predicate<ContainerdEvents.Event> which) {
+        List<ContainerdEvents.Event> found = new ArrayList<>();
+        lab.await(what + " in ctr events", () -> {
+            try {
+                found.clear();
+                found.addAll(events.matching(which));
+            } catch (IOException e) {
+                return false;
+            }
+            return found.size() >= count;
+        });
+        return found;
     }
 
     private static List<ContainerdEvents.Event> exitsOf(ContainerdEvents events, String execId) {
