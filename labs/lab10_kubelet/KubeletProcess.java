@@ -44,6 +44,7 @@ final class KubeletProcess {
 
     /** Its cgroup root first (kubelet insists on it), then kubelet, which the clean-up stops. */
     static KubeletProcess start(Lab lab, StandaloneKubelet kubelet, Path binary) throws Exception {
+        stopLeftover(kubelet);
         for (int port : List.of(kubelet.port(), kubelet.healthzPort())) {
             requireFree(port);
         }
@@ -53,6 +54,20 @@ final class KubeletProcess {
         KubeletProcess process = new KubeletProcess(pid);
         lab.cleanup("stopped kubelet (its pods keep running until containerd's stop)", process::stop);
         return process;
+    }
+
+    /**
+     * A kubelet an earlier, killed run of this lab left running: nothing else stops it (its containerd's stop does
+     * not know it). It is ours for sure: it was started on this lab's own config file.
+     */
+    private static void stopLeftover(StandaloneKubelet kubelet) throws Exception {
+        for (int pid : Procs.withArguments("--config=" + kubelet.configFile())) {
+            System.out.println("(stopping kubelet " + pid + ", left running by an earlier run)");
+            Posix.kill(pid, Posix.SIGTERM);
+            if (!Procs.await(30_000, () -> !Procs.alive(pid))) {
+                Posix.kill(pid, Posix.SIGKILL);
+            }
+        }
     }
 
     /** kubelet binds 127.0.0.1:port; one already bound there (another kubelet?) would answer in its stead. */

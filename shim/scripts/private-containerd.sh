@@ -123,6 +123,20 @@ pids_using_socket() {
   return 0
 }
 
+# Clients configured from a file inside DIR, such as a kubelet a test started with --config=DIR/kubelet/…: when the
+# test's JVM died, nothing else stops them, and a kubelet would go on asking this containerd for pods.
+pids_configured_in() {
+  local dir=$1 p arg
+  local -a args
+  for p in /proc/[0-9]*; do
+    { mapfile -t -d '' args <"$p/cmdline"; } 2>/dev/null || continue
+    for arg in "${args[@]}"; do
+      if [[ "$arg" == "--config=$dir/"* ]] && is_alive "${p#/proc/}"; then echo "${p#/proc/}"; break; fi
+    done
+  done
+  return 0
+}
+
 # containerd processes started on DIR's config (also finds one whose pid file got lost).
 containerd_pids() {
   local dir=$1 p
@@ -421,6 +435,13 @@ cmd_stop() {
     die "$dir was not made by this script (no namespace, config.toml or containerd.pid in it); not touching it"
   fi
   log "stopping the private containerd in $dir"
+  mapfile -t pids < <(pids_configured_in "$dir")
+  if ((${#pids[@]})); then
+    log "stopping clients configured from $dir (a kubelet?): ${pids[*]}"
+    left=$(signal_and_wait TERM 10 "${pids[@]}")
+    # shellcheck disable=SC2086 # $left is a list of pids
+    if [[ -n "$left" ]]; then signal_and_wait KILL 5 $left >/dev/null || true; fi
+  fi
   mapfile -t namespaces < <(namespaces_of "$dir")
   # Before containerd deletes tasks: the shims still hold their sockets and ctr's fifos open.
   mapfile -t pids < <(pids_using_socket "$sock")

@@ -133,7 +133,16 @@ class KubeletDifferentialIT {
         Map<String, String> kernelBefore = kernelSettings();
         boolean deviceSocketBefore = Files.exists(Path.of("/var/lib/kubelet/device-plugins/kubelet.sock"));
         CgroupRoot.remove(CGROUP_ROOT);   // an earlier, killed run's
+        // (An earlier run's kubelet, if its JVM was killed, is stopped by the fixture: it was started on DIR/kubelet/….)
         Containerd containerd = Containerd.start(dir, "k8s.io", true, Map.of("CRI_DEFAULT_RUNTIME", handler));
+        for (int port : List.of(PORT, HEALTHZ_PORT)) {
+            try (java.net.ServerSocket free = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                // free: kubelet binds it next
+            } catch (IOException inUse) {
+                containerd.stop();
+                throw new AssertionError("127.0.0.1:" + port + " is in use (another kubelet?): kubelet could not serve there", inUse);
+            }
+        }
         StandaloneKubelet kubelet = new StandaloneKubelet(dir.resolve("kubelet"), Path.of(containerd.address()), NODE, PORT, HEALTHZ_PORT,
                 CGROUP_ROOT);
         Process process = null;
