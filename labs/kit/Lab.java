@@ -215,7 +215,10 @@ public final class Lab {
 
     /** Prints a snapshot like ps --forest and keeps it as a panel of this chapter's picture. */
     public void show(ProcessTree tree) {
-        tree.snapshot();
+        // ps's STAT of a multi-threaded process is its first thread's: R for the instant that thread runs (or is
+        // about to). What the picture means does not change with that instant, so take it when nothing runs.
+        await("the processes of \"" + tree.title() + "\" are between two steps (none in state R or D)",
+                () -> tree.snapshot().nodes().stream().noneMatch(n -> n.proc().state() == 'R' || n.proc().state() == 'D'));
         out.say(tree.title() + ":");
         tree.nodes().forEach(n -> out.normalizer().pid(n.pid()));
         out.table(tree.realLines(), () -> tree.bookLines(out.normalizer()));
