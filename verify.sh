@@ -10,6 +10,7 @@
 #   ./verify.sh labs     all exercises (--solution: all solutions; --update-book: refresh the book's outputs;
 #                        --solution --repeat N [--busy]: every solution N times, counted, cores kept busy with --busy)
 #   ./verify.sh its      --repeat N [--busy] [CLASS,…]: integration tests N times (default: the concurrent ones)
+#   ./verify.sh lab-feedback   the checks that each kind of learner's mistake is named by its cause (part of test)
 #   ./verify.sh prerequisites [--dry-run]   install what is missing (the dry run only says what)
 #   ./verify.sh docs     render the workbook, HTML and PDF (docs html: HTML only) into docs/target/{student,instructor}
 #   ./verify.sh cri      build if needed, then a pod through containerd's CRI (handlers runc and jrunc) and lab 09
@@ -319,21 +320,24 @@ lab_solution_check() {
 }
 
 # The untouched exercise fails, and its message points at its TODO (a file that really has that TODO).
+# lab_exercise_fails NN [--stretch]: the same for the stretch exercise.
 lab_exercise_fails() {
   local n=$1 rc=0 pointer file
-  local log="$LAB_RECORD/lab$n-exercise.log"
+  local log="$LAB_RECORD/lab$n-exercise${2:-}.log"
   mkdir -p "$LAB_RECORD"
-  run_lab "$n" >"$log" 2>&1 || rc=$?
+  run_lab "$n" "${@:2}" >"$log" 2>&1 || rc=$?
   pointer=$(grep -oE "look at: +labs/lab${n}_[a-z0-9_]+/exercise/[A-Za-z0-9]+\.java, TODO\(lab$n\)" "$log" | head -n 1 || true)
-  if ((rc != 1)) || [[ -z "$pointer" ]]; then
+  if ((rc != 1 && rc != 3)) || [[ -z "$pointer" ]]; then
     tail -n 30 "$log"
-    die "lab $n: the untouched exercise should fail (exit 1) with a pointer to its TODO; it exited $rc" \
+    die "lab $n: the untouched exercise should fail (exit 1 or 3) with a pointer to its TODO; it exited $rc" \
       "$([[ -n "$pointer" ]] || echo "without such a pointer") (log: $log)"
   fi
   file=$(sed -E 's/^look at: +//; s/, TODO.*$//' <<<"$pointer")
   grep -q "TODO(lab$n)" "$ROOT/$file" || die "lab $n points at $file, which has no TODO(lab$n)"
-  info "lab $n: the untouched exercise fails as it should, pointing at $(sed -E 's/^look at: +//' <<<"$pointer")"
+  info "lab $n: the untouched ${2:+stretch }exercise fails as it should, pointing at $(sed -E 's/^look at: +//' <<<"$pointer")"
 }
+
+has_stretch() { grep -q 'lab.stretch(' "$(lab_dir "$1")/Lab$1.java"; }
 
 # CI's check of one lab: solution and exercise, timed. (Also used by cri() for lab 09.)
 lab_check() {
@@ -344,6 +348,7 @@ lab_check() {
   (lab_solution_check "$n") >"$LAB_RECORD/lab$n-solution.log" 2>&1 || { cat "$LAB_RECORD/lab$n-solution.log"; exit 1; }
   tail -n 1 "$LAB_RECORD/lab$n-solution.log"
   lab_exercise_fails "$n"
+  if has_stretch "$n"; then lab_exercise_fails "$n" --stretch; fi
   LAB_TIMES+=("lab$n $((SECONDS - started))s")
 }
 
@@ -353,6 +358,47 @@ run_lab_checks() {
   local n
   for n in $(lab_numbers); do lab_check "$n"; done
   info "lab check times: ${LAB_TIMES[*]}"
+  lab_feedback_checks
+}
+
+# ---- the learner's feedback: each kind of failure named by its cause ----------------------------------------------
+# Each case runs a lab in a copy of the labs (labs/target/feedback/<case>/, the learner's own exercise untouched),
+# with one broken exercise from labs/feedback/, and checks what the lab and feedback() say.
+
+# feedback_case NAME LAB EXERCISE-FILE (relative to the lab folder) BROKEN-FILE|- EXPECTED-TEXT [ENV=VALUE…]
+feedback_case() {
+  local name=$1 n=$2 target=$3 broken=$4 expected=$5
+  shift 5
+  local copy="$LAB_RECORD/../feedback/$name" rc=0 said
+  rm -rf "$copy"
+  mkdir -p "$copy/shim"
+  cp "$ROOT/jbang-catalog.json" "$copy/"
+  (cd "$ROOT" && tar --exclude=labs/target -cf - labs) | tar -C "$copy" -xf -
+  ln -s "$SHIM/scripts" "$copy/shim/scripts"
+  ln -s "$SHIM/target" "$copy/shim/target"
+  if [[ "$broken" != - ]]; then cp "$ROOT/labs/feedback/$broken" "$copy/labs/$(basename "$(lab_dir "$n")")/$target"; fi
+  (cd "$copy" && env "$@" "$(command -v jbang || echo "$ROOT/labs/jbang")" --quiet -o --fresh "lab$n") >"$copy/run.log" 2>&1 || rc=$?
+  said=$( (feedback "$n" "$rc" "$copy/run.log") 2>&1 || true)
+  if [[ "$said" != *"$expected"* ]]; then
+    tail -n 20 "$copy/run.log"
+    die "feedback for $name: expected a message with \"$expected\"; verify.sh said: $said"
+  fi
+  info "feedback, $name: ${said#verify.sh: FAILED: }"
+}
+
+lab_feedback_checks() {
+  step "the learner's feedback names the cause (labs/feedback/)"
+  feedback_case compile-error 04 exercise/Zombies.java lab04/does-not-compile.java \
+    "your exercise does not compile. javac's first complaint: labs/lab04_reap_zombies/exercise/Zombies.java:"
+  feedback_case exercise-threw 04 exercise/Zombies.java lab04/throws.java "your code threw an exception"
+  grep -q 'at:       labs/lab04_reap_zombies/exercise/Zombies.java:[0-9]* (in reapAll)' "$LAB_RECORD/../feedback/exercise-threw/run.log" \
+    || die "feedback for exercise-threw: the lab did not name the exercise's line"
+  feedback_case wrong-result 04 exercise/Zombies.java lab04/wrong-result.java "Your code returned something the lab did not expect"
+  grep -q 'exitStatus(0x000f) is what containerd reports' "$LAB_RECORD/../feedback/wrong-result/run.log" \
+    || die "feedback for wrong-result: the ✗ did not say which claim"
+  feedback_case machine-lacks-runc 01 - - "could not run" JRUNC_RUNC=/nonexistent/runc
+  grep -q 'runc is missing' "$LAB_RECORD/../feedback/machine-lacks-runc/run.log" \
+    || die "feedback for machine-lacks-runc: the lab did not say that runc is missing"
 }
 
 # ./verify.sh labNN [--solution [--repeat N [--busy]]]: what a learner runs. Without --solution: does MY exercise
@@ -374,11 +420,32 @@ lab_learner() {
     lab_solution_check "$n"
     return
   fi
-  step "lab $n, your exercise: $(cd "$ROOT" && find "labs/$(basename "$(lab_dir "$n")")/exercise" -name '*.java' | paste -sd' ')"
-  run_lab "$n" || rc=$?
+  if ((STRETCH)) && ! has_stretch "$n"; then die "lab $n has no stretch exercise"; fi
+  step "lab $n, your $( ((STRETCH)) && echo "stretch ")exercise: $(cd "$ROOT" && find "labs/$(basename "$(lab_dir "$n")")/exercise" -name '*.java' | paste -sd' ')"
+  local log="$LAB_RECORD/lab$n-last.log"
+  set +e
+  # shellcheck disable=SC2046 # zero or one option
+  run_lab "$n" $( ((STRETCH)) && echo --stretch) 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  feedback "$n" "$rc" "$log"
+}
+
+# What a lab's outcome means for the learner, in one line, by its cause: (exit status, what it printed).
+feedback() {
+  local n=$1 rc=$2 log=$3 where
+  if ((rc == 1)) && grep -q 'Error during compile' "$log"; then
+    where=$(grep -m1 -oE 'labs/lab[0-9]+_[a-z0-9_]+/[a-z]+/[A-Za-z0-9]+\.java:[0-9]+: error: .*' "$log" || true)
+    if [[ "$where" == */exercise/* ]]; then
+      die "lab $n: your exercise does not compile. javac's first complaint: $where"
+    fi
+    die "lab $n does not compile, and not because of your exercise (${where:-see the compiler messages above}): is the shim in ~/.m2 current? ./verify.sh build"
+  fi
   case $rc in
     0) step "lab $n: your exercise passes. Next: $(next_lab "$n")" ;;
-    1) die "lab $n: not yet. The ✗ above says what was expected and which TODO to look at; then run ./verify.sh lab$n again" ;;
+    1) die "lab $n: not yet. Your code returned something the lab did not expect: the ✗ above says what was expected," \
+         "what came instead, and which TODO to look at; then run ./verify.sh lab$n again" ;;
+    3) die "lab $n: your code threw an exception (the ✗ above names it and the line it came from)" ;;
     *) die "lab $n could not run (exit $rc, see above); this is not about your exercise" ;;
   esac
 }
@@ -386,10 +453,11 @@ lab_learner() {
 next_lab() {
   local n m
   for m in $(lab_numbers); do if ((10#$m > 10#$1)); then echo "./verify.sh lab$m"; return; fi; done
-  echo "none, that was the last lab"
+  echo "the last lab with an exercise is done; the workbook goes on with the chapters after it (./verify.sh docs)"
 }
 
 SOLUTION=0
+STRETCH=0
 REPEAT=0
 BUSY=0
 UPDATE_BOOK=${UPDATE_BOOK:-0}
@@ -400,7 +468,8 @@ parse_lab_options() {
       --update-book) SOLUTION=1; UPDATE_BOOK=1 ;;
       --repeat) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a count (--repeat 20)"; REPEAT=$2; shift ;;
       --busy) BUSY=1 ;;
-      *) die "unknown option $1 (labs take --solution, --update-book, --repeat N, --busy)" ;;
+      --stretch) STRETCH=1 ;;
+      *) die "unknown option $1 (labs take --solution, --stretch, --update-book, --repeat N, --busy)" ;;
     esac
     shift
   done
@@ -717,6 +786,7 @@ case "${1:-help}" in
   bench) shift; bench "$@" ;;
   soak) shift; soak "$@" ;;
   its) shift; repeat_its "$@" ;;
+  lab-feedback) need_root lab-feedback; shim_for_labs; mkdir -p "$LAB_RECORD"; lab_feedback_checks ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

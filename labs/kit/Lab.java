@@ -17,12 +17,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>
  *   jbang lab03                 run the lab with the learner's exercise (labs/lab03_subreaper/exercise/…)
  *   jbang lab03 --solution      run it with the solution instead
+ *   jbang lab03 --stretch       the optional stretch exercise too (exercise/…Stretch…; the main part runs the solution)
  *   jbang lab03 --hold          stop before cleaning up, to look around with ps in another terminal
  *   jbang lab03 --record DIR    also write DIR/lab03.txt (the normalized transcript) and DIR/lab03-tree.svg
  * </pre>
  *
  * Exit status: 0 every claim held; 1 a claim failed (the message says what was expected and which TODO to look
- * at); 2 the lab could not run (not root, a tool missing, …).
+ * at); 2 the lab could not run (not root, a tool missing, …); 3 the learner's exercise threw an exception (the
+ * message names it and the line of the exercise it came from). JBang itself exits 1 when the exercise does not
+ * compile; verify.sh tells that apart by javac's messages.
  */
 public final class Lab {
     /** Thrown when a checked claim does not hold. */
@@ -56,7 +59,9 @@ public final class Lab {
 
     private final String number;
     private final String title;
-    private final String exercise;
+    private String exercise;          // the file whose TODO a failure points at: the main exercise, or the stretch one
+    private final boolean stretch;
+    private boolean inStretch;
     private final boolean solution;
     private final boolean hold;
     private final Path record;
@@ -74,6 +79,7 @@ public final class Lab {
         List<String> flags = List.of(args);
         this.solution = flags.contains("--solution") || "1".equals(System.getenv("JRUNC_SOLUTION"));
         this.hold = flags.contains("--hold");
+        this.stretch = flags.contains("--stretch");
         int r = flags.indexOf("--record");
         this.record = r >= 0 && r + 1 < flags.size() ? Path.of(flags.get(r + 1)).toAbsolutePath() : null;
         this.repo = findRepository();
@@ -99,8 +105,9 @@ public final class Lab {
 
     private int run(Body body) {
         out.say("jrunc lab " + number + ": " + title);
-        System.out.println("(" + (solution ? "running the solution: " + solutionFile() : "running your exercise: " + exercise
-                + "; the solution: --solution") + ")");
+        System.out.println("(" + (solution ? "running the solution: " + solutionFile()
+                : stretch ? "running the solution for the main part, then your stretch exercise"
+                : "running your exercise: " + exercise + "; the solution: --solution") + ")");
         Thread hook = new Thread(this::cleanUp, "lab-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         int status;
@@ -116,13 +123,12 @@ public final class Lab {
             out.say("lab " + number + " could not run: " + e.getMessage());
             status = 2;
         } catch (Exception | Error e) {
-            out.blank();
-            out.say("lab " + number + " broke: " + e);
-            e.printStackTrace();
-            status = 2;
+            status = threw(e);
         }
-        if (status == 0 && hold && System.console() != null) {
-            System.out.println("\n(--hold: everything is still running; look around, then press Enter to clean up)");
+        if (hold && System.console() != null) {
+            // Held whatever the outcome: a failed lab is exactly when one wants to look around.
+            System.out.println("\n(--hold: " + (status == 0 ? "the lab passed" : "the lab stopped here")
+                    + "; everything it started still runs; look around, then press Enter to clean up)");
             try {
                 System.in.read();
             } catch (IOException ignored) {
@@ -147,8 +153,43 @@ public final class Lab {
         return out;
     }
 
+    /** Run the solution for the main exercise: with --solution, and with --stretch (the stretch builds on it). */
     public boolean solution() {
-        return solution;
+        return solution || stretch;
+    }
+
+    /**
+     * The optional stretch exercise, after the main part: {@code exerciseFile} (relative to the repository, like
+     * the main exercise; its solution under solution/) and the part of the lab that checks it. Without --stretch
+     * (and without --solution) it is announced and skipped; with --stretch it runs the learner's stretch
+     * exercise, and a failure points at its TODO; with --solution, the stretch solution.
+     *
+     * @param part receives true when the solution is to be used, false for the learner's stretch exercise
+     */
+    public void stretch(String title, String exerciseFile, StretchPart part) throws Exception {
+        if (!solution && !stretch) {
+            out.step("Stretch exercise (optional): " + title);
+            out.say("For when the main exercise is done: " + exerciseFile + ", TODO(lab" + number + "). Check it with",
+                    "./verify.sh lab" + number + " --stretch (the main part then runs the solution).");
+            return;
+        }
+        out.step("Stretch exercise: " + title);
+        String main = exercise;
+        exercise = exerciseFile;
+        inStretch = true;
+        part.run(this, solution);
+        inStretch = false;
+        exercise = main;
+    }
+
+    /** Whether the code running now is a solution (so a failure is the machine's or the lab's, not the learner's). */
+    private boolean runningSolution() {
+        return solution || (stretch && !inStretch);
+    }
+
+    /** The body of a stretch exercise's part; {@code solution}: use the stretch solution, not the learner's file. */
+    public interface StretchPart {
+        void run(Lab lab, boolean solution) throws Exception;
     }
 
     public Path repo() {
@@ -203,7 +244,7 @@ public final class Lab {
     }
 
     private ClaimFailed stop(String claim, List<String> lines) {
-        if (solution) {
+        if (runningSolution()) {
             lines.add("look at:  the solution itself failed (" + solutionFile() + "): the machine or the shim differs");
             lines.add("          from what this lab expects; see \"If it fails\" in chapter " + number + " of the workbook");
         } else {
@@ -243,6 +284,41 @@ public final class Lab {
     }
 
     // --- internals ------------------------------------------------------------------------------------------------
+
+    /**
+     * An exception nobody caught. If it came out of the exercise (a frame of the exercise's package on its way),
+     * that is the learner's to fix: say what was thrown and from which line, and point at the TODO (status 3).
+     * Otherwise the lab itself broke (status 2), which is not the learner's doing.
+     */
+    private int threw(Throwable e) {
+        String mine = runningSolution() ? ".solution." : ".exercise.";
+        String labPackage = exercise.replaceAll("^labs/([^/]+)/.*$", "$1");
+        StackTraceElement frame = null;
+        for (Throwable t = e; t != null && frame == null; t = t.getCause()) {
+            for (StackTraceElement f : t.getStackTrace()) {
+                if (f.getClassName().startsWith(labPackage + mine)) {
+                    frame = f;
+                    break;
+                }
+            }
+        }
+        out.blank();
+        if (frame == null || runningSolution()) {
+            out.say("lab " + number + " broke: " + e);
+            e.printStackTrace();
+            return 2;
+        }
+        String file = exercise.substring(0, exercise.lastIndexOf('/') + 1) + frame.getFileName();
+        List<String> lines = new ArrayList<>();
+        lines.add("thrown:   " + e);
+        lines.add("at:       " + file + ":" + frame.getLineNumber() + " (in " + frame.getMethodName() + ")");
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            lines.add("cause:    " + cause);
+        }
+        lines.add("look at:  " + exercise + ", TODO(lab" + number + ")");
+        out.failed("Your code threw an exception, so the lab cannot go on", lines);
+        return 3;
+    }
 
     private String solutionFile() {
         return exercise.replace("/exercise/", "/solution/");

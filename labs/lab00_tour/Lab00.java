@@ -49,7 +49,7 @@ public final class Lab00 {
         lab.say("The labs need root, containerd, ctr, runc and a static busybox (for the containers' root filesystem).");
         tool(lab, "containerd", List.of("containerd", "--version"), 2);
         tool(lab, "ctr", List.of("ctr", "--version"), 2);
-        tool(lab, "runc", List.of("runc", "--version"), 2);
+        tool(lab, "runc", List.of(RuncBundle.RUNC, "--version"), 2);
         tool(lab, "busybox", List.of("/bin/busybox", "--help"), 1);
         lab.check(true, "Java " + Out.vary(Runtime.version().feature(), "<17 or newer>") + " runs this lab, as root");
         var rootfs = RuncBundle.busyboxRootfs(lab);

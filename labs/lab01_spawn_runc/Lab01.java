@@ -61,7 +61,7 @@ public final class Lab01 {
         Reaper reaper = Reaper.start();
         Sh.useReaper(reaper);
         String root = RuncBundle.runcRoot(lab);
-        Runc runc = new Runc(reaper, "runc", root, bundle, false);
+        Runc runc = new Runc(reaper, RuncBundle.RUNC, root, bundle, false);
         lab.cleanup("runc kill + runc delete --force " + ID, () -> {
             try {
                 runc.kill(ID, Posix.SIGKILL, false);
@@ -88,7 +88,7 @@ public final class Lab01 {
         int init = lab.pid(Integer.parseInt(Files.readString(pidFile).trim()));
         lab.check(true, "runc create exited after " + Out.millis((System.nanoTime() - t0) / 1_000_000) + "; the container's init is pid " + init + ".");
         out.command("runc --root " + root + " list");
-        out.outputTable(Sh.run("runc", "--root", root, "list").stdout());
+        out.outputTable(Sh.run(RuncBundle.RUNC, "--root", root, "list").stdout());
         Procs.Proc created = Procs.read(init);
         lab.check(created != null && created.comm().startsWith("runc:[2:INIT]"),
                 "The init waits, still running runc's own code: its name is " + (created == null ? "(gone)" : created.comm()) + ".",
@@ -102,7 +102,7 @@ public final class Lab01 {
         yours.start(runc, ID);
         // runc start returns once it has told the init to go: runc's state says so at once, before the init
         // has exec'd the command. So: ask runc, then wait for the exec (sh echoes, then execs sleep).
-        String state = Sh.run("runc", "--root", root, "state", ID).stdout();
+        String state = Sh.run(RuncBundle.RUNC, "--root", root, "state", ID).stdout();
         if (!state.contains("\"status\": \"running\"")) {
             throw lab.fail("After runc start, the init runs the container's command",
                     "runc state says \"running\", and pid " + init + " runs `sleep 600` (the command in config.json)",
@@ -111,7 +111,7 @@ public final class Lab01 {
         }
         lab.await("pid " + init + " runs sleep 600 (after sh has echoed)", () -> Procs.settled(init, "sleep"));
         out.command("runc --root " + root + " list");
-        out.outputTable(Sh.run("runc", "--root", root, "list").stdout());
+        out.outputTable(Sh.run(RuncBundle.RUNC, "--root", root, "list").stdout());
         out.command("cat " + stdout);
         out.output(Files.readString(stdout));
         lab.check(Procs.alive(init), "runc has exited; the container runs on (pid " + init + ", `" + Procs.read(init).command() + "`).",

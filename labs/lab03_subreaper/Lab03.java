@@ -99,7 +99,7 @@ public final class Lab03 {
     /** runc create + start of a container named {@code id}; returns its init's pid. */
     private static int runContainer(Lab lab, String id, List<String> command) throws Exception {
         Path bundle = RuncBundle.create(lab, id, command);
-        Runc runc = new Runc(Reaper.start(), "runc", RuncBundle.runcRoot(lab), bundle, false);
+        Runc runc = new Runc(Reaper.start(), RuncBundle.RUNC, RuncBundle.runcRoot(lab), bundle, false);
         lab.cleanup("runc kill + delete --force " + id, () -> killAndDelete(lab, id));
         Path pidFile = bundle.resolve("init.pid");
         lab.out().command("runc --root " + RuncBundle.runcRoot(lab) + " create --bundle " + bundle + " --pid-file " + pidFile + " " + id);
@@ -113,7 +113,7 @@ public final class Lab03 {
     }
 
     private static Runc runcOf(Lab lab, String id) {
-        return new Runc(Reaper.start(), "runc", RuncBundle.runcRoot(lab), lab.work().resolve(id), false);
+        return new Runc(Reaper.start(), RuncBundle.RUNC, RuncBundle.runcRoot(lab), lab.work().resolve(id), false);
     }
 
     private static void killAndDelete(Lab lab, String id) throws Exception {

@@ -85,7 +85,7 @@ public final class Lab05 {
                 "echo 'this line goes to stderr' >&2; while read line; do echo \"you said: $line\"; done; echo bye");
         Path bundle = RuncBundle.create(lab, ID, command);
         lab.say("The container: sh -c '" + command.get(2) + "'");
-        Runc runc = new Runc(reaper, "runc", RuncBundle.runcRoot(lab), bundle, false);
+        Runc runc = new Runc(reaper, RuncBundle.RUNC, RuncBundle.runcRoot(lab), bundle, false);
         lab.cleanup("runc kill + delete --force " + ID, () -> {
             try {
                 runc.kill(ID, Posix.SIGKILL, false);
