@@ -27,6 +27,8 @@ ROOT=$PWD
 SHIM=$ROOT/shim
 LAUNCHER=$SHIM/target/containerd-shim-jrunc-v2
 TOTALS=""
+# Maven (Debian's, with jansi 2.4) writes ESC[0m when it starts and ends, even in batch mode without colour.
+export MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true"
 
 step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
