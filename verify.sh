@@ -242,7 +242,7 @@ run_maven_tests() {
   fi
 }
 
-# ---- labs and workbook (issue 3) --------------------------------------------------------------------------------
+# ---- labs and workbook ------------------------------------------------------------------------------------------
 # Each lab is a JBang script, labs/labNN_<name>/LabNN.java (alias labNN in jbang-catalog.json), with an exercise
 # (exercise/…: a TODO(labNN) the learner fills in) and its solution (solution/…, same file name). A lab checks its
 # claims as it runs: exit 0 when all hold, 1 when one does not (it then says what was expected and which TODO to
@@ -566,7 +566,7 @@ render_docs() {
   [[ -n "${profile[*]}" ]] || info "docs/target/student/index.pdf, docs/target/instructor/index.pdf"
 }
 
-# ---- CRI and the reference VM (issue 5) -------------------------------------------------------------------------
+# ---- CRI and the reference VM -----------------------------------------------------------------------------------
 
 CRI_ITS=CriPodLifecycleIT,JruncRegistrationIT,BuildImagesIT
 
@@ -628,7 +628,7 @@ test_all() {
   echo "$TOTALS"
 }
 
-# ---- benchmark (issue 6) ----------------------------------------------------------------------------------------
+# ---- benchmark --------------------------------------------------------------------------------------------------
 # The Go shim and ours (per-pod and shared) side by side under one private containerd; not part of `test`, and it
 # asserts nothing about speed. Knobs (BENCH_N, BENCH_MEM_COUNTS, …): the header of shim/scripts/bench.sh.
 bench() {
@@ -655,7 +655,7 @@ bench_publish() {
   step "published $(head -n 1 "$to/results.txt") to docs/src/bench/ and docs/src/images/ (commit them)"
 }
 
-# ---- reliability drills (issue 7) -------------------------------------------------------------------------------
+# ---- reliability drills -----------------------------------------------------------------------------------------
 # Each drill is an integration test through a private containerd (shim/src/test/java/dev/jrunc/shim/it), so `test`
 # runs them all, at the sizes of DrillKnobs.java. `soak` runs them again, bigger (any JRUNC_DRILL_* set by hand
 # wins); `soak NAME` runs one drill at test's size: the workbook's chapter "Drills" gives one such command per drill.

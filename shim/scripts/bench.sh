@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh — the Go shim and ours side by side under one private containerd: `./verify.sh bench` runs this.
 #
-# Measures (issue 6), alternating the shims round by round so that machine drift cancels:
+# Measures, alternating the shims round by round so that machine drift cancels:
 #   mem       RSS and PSS of all shim processes with 1, 10, 50 running containers, per mode
 #   run       ctr run --rm /bin/true, and the floor: runc run of the same bundle without containerd or shim
 #   cold      the start and delete subcommands alone, run as containerd runs them

@@ -249,7 +249,7 @@ class CriPodLifecycleIT {
     /** Files and folders a running pod has on the host and that must all be gone after RemovePodSandbox. */
     private List<Path> podFootprint(String sandboxId, String containerId, long appPid) {
         List<Path> paths = new ArrayList<>();
-        // containerd 1.6 names the pod's shim socket after the sandbox id, the grouping key (shim-protocol.md 1.3).
+        // containerd 1.6 names the pod's shim socket after the sandbox id, the grouping key: the sandbox's containers carry it as io.kubernetes.cri.sandbox-id.
         paths.add(Path.of("/run/containerd/s",
                 Testkit.sha256Hex(containerd.address() + "/" + CRI_NAMESPACE + "/" + sandboxId)));
         for (String id : List.of(sandboxId, containerId)) {
