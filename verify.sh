@@ -529,16 +529,16 @@ stop_busy_cores() {
 # repeat_solutions LAB…: every solution REPEAT times, round by round (so that drift hits all alike), each checked
 # against the book as CI checks it; a table of how often each passed; fails unless all passed every time.
 repeat_solutions() {
-  local -A passed=()
+  local -A passes=()
   local n round failures=0
-  for n in "$@"; do passed[$n]=0; done
+  for n in "$@"; do passes[$n]=0; done
   step "the solutions of lab $* , $REPEAT times each$( ((BUSY)) && echo ", with every core kept busy")"
   ((!BUSY)) || start_busy_cores
   for ((round = 1; round <= REPEAT; round++)); do
     for n in "$@"; do
       local log="$LAB_RECORD/lab$n-repeat-$round.log"
       if (lab_solution_check "$n") >"$log" 2>&1; then
-        passed[$n]=$((passed[$n] + 1))
+        passes[$n]=$((passes[$n] + 1))
         rm -f "$log"
       else
         failures=$((failures + 1))
@@ -549,7 +549,7 @@ repeat_solutions() {
   done
   stop_busy_cores
   step "passed, of $REPEAT runs each$( ((BUSY)) && echo " (every core busy)")"
-  for n in "$@"; do printf '    lab %s  %d of %d\n' "$n" "${passed[$n]}" "$REPEAT"; done
+  for n in "$@"; do printf '    lab %s  %d of %d\n' "$n" "${passes[$n]}" "$REPEAT"; done
   ((failures == 0)) || die "$failures of $((REPEAT * $#)) runs failed (their logs are named above)"
 }
 
@@ -597,22 +597,27 @@ vm() {
 # of the provisioning scripts; their containerd part (register-jrunc.sh, configure-containerd.sh up to the restart)
 # runs in JruncRegistrationIT.
 vagrant_checks() {
-  step "the VM's recipe: vagrant validate, shellcheck of vagrant/provision"
-  if ! command -v vagrant >/dev/null && command -v apt-get >/dev/null; then
-    info "apt-get install vagrant (Debian's, for \`vagrant validate\` only)"
-    if ((!APT_UPDATED)) && apt-get update -qq; then APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends vagrant >/dev/null 2>&1 || true
-  fi
+  step "the VM's recipe: vagrant validate, shellcheck of vagrant/provision and our own scripts"
+  local tool
+  for tool in vagrant shellcheck; do
+    if ! command -v "$tool" >/dev/null && command -v apt-get >/dev/null; then
+      info "apt-get install $tool (Debian's, for these checks only)"
+      (apt_update_once) >/dev/null 2>&1 && APT_UPDATED=1
+      DEBIAN_FRONTEND=noninteractive timeout 600 apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "$tool" \
+        >/dev/null 2>&1 || true
+    fi
+  done
   if command -v vagrant >/dev/null; then
     # --ignore-provider: no VirtualBox or libvirt here; the rest (boxes, synced folder, provisioner paths) is checked.
     (cd "$ROOT/vagrant" && vagrant validate --ignore-provider) || die "vagrant validate failed"
   else
-    info "SKIPPED vagrant validate: vagrant is not installed and Debian's package could not be installed"
+    info "SKIPPED vagrant validate, because vagrant is not installed and apt could not install Debian's package"
   fi
   if command -v shellcheck >/dev/null; then
     shellcheck -x -P SCRIPTDIR "$ROOT"/vagrant/provision/*.sh && info "shellcheck: no findings in vagrant/provision"
+    (cd "$ROOT" && shellcheck verify.sh .ci/run labs/jbang shim/scripts/*.sh) && info "shellcheck: no findings in our scripts"
   else
-    info "SKIPPED shellcheck of vagrant/provision: shellcheck is not installed"
+    info "SKIPPED shellcheck, because it is not installed and apt could not install Debian's package"
   fi
 }
 
@@ -726,9 +731,9 @@ repeat_its() {
   done
   ((REPEAT > 0)) || die "./verify.sh its needs --repeat N"
   build_if_needed
-  local -A passed=() ran=()
+  local -A passes=() ran=()
   IFS=, read -r -a names <<<"$classes"
-  for class in "${names[@]}"; do passed[$class]=0; ran[$class]=0; done
+  for class in "${names[@]}"; do passes[$class]=0; ran[$class]=0; done
   step "integration tests $classes, $REPEAT times$( ((BUSY)) && echo ", with every core kept busy")"
   ((!BUSY)) || start_busy_cores
   mkdir -p "$SHIM/target/repeat"
@@ -748,7 +753,7 @@ repeat_its() {
       bad=$(grep -o -m1 -E 'failures="[0-9]*"' "$report" | tr -dc 0-9)
       bad=$((bad + $(grep -o -m1 -E 'errors="[0-9]*"' "$report" | tr -dc 0-9)))
       if ((tests > 0 && bad == 0)); then
-        passed[$class]=$((passed[$class] + 1))
+        passes[$class]=$((passes[$class] + 1))
       else
         cp "$report" "$SHIM/target/repeat/round-$round-$class.xml"
         info "round $round: $class FAILED (shim/target/repeat/round-$round-$class.xml)"
@@ -760,8 +765,8 @@ repeat_its() {
   step "passed, of $REPEAT runs each$( ((BUSY)) && echo " (every core busy)")"
   local failures=0
   for class in "${names[@]}"; do
-    printf '    %-22s %d of %d\n' "$class" "${passed[$class]}" "$REPEAT"
-    failures=$((failures + REPEAT - passed[$class]))
+    printf '    %-22s %d of %d\n' "$class" "${passes[$class]}" "$REPEAT"
+    failures=$((failures + REPEAT - passes[$class]))
   done
   ((failures == 0)) || die "$failures runs did not pass (reports and logs in shim/target/repeat/)"
 }
