@@ -246,7 +246,7 @@ public final class Lab {
     private ClaimFailed stop(String claim, List<String> lines) {
         if (runningSolution()) {
             lines.add("look at:  the solution itself failed (" + solutionFile() + "): the machine or the shim differs");
-            lines.add("          from what this lab expects; see \"If it fails\" in chapter " + number + " of the workbook");
+            lines.add("          from what this lab expects; see \"If it fails\" under \"Lab " + number + "\" in the workbook");
         } else {
             lines.add("look at:  " + exercise + ", TODO(lab" + number + ")");
         }
