@@ -1,0 +1,335 @@
+package dev.jrunc.shim.it;
+
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import dev.jrunc.shim.proto.events.TaskExecStarted;
+import dev.jrunc.shim.proto.events.TaskExit;
+import dev.jrunc.shim.proto.events.TaskStart;
+import dev.jrunc.testkit.Containerd;
+import dev.jrunc.testkit.ContainerdEvents;
+import dev.jrunc.testkit.CtrResult;
+import dev.jrunc.testkit.Testkit;
+import dev.jrunc.testkit.WithPrivateContainerd;
+import dev.jrunc.testkit.proto.Envelope;
+
+/**
+ * Differential: the same lifecycles, driven by ctr, under the Go shim (io.containerd.runc.v2) and under ours
+ * (io.containerd.jrunc.v2) on one private containerd; the events containerd publishes for each must be the same
+ * topics, in the same order, with the same fields on the wire, and ctr must print the same and exit the same.
+ *
+ * <p>Events are read through containerd's events API with their bytes as the shims packed them
+ * ({@link ContainerdEvents}; {@code ctr events} cannot show which fields were set) and compared as text
+ * ({@link EventText}: ids, pids and times normalised). Each run is cut out of the stream by two marker events;
+ * the end marker is published only once the run's shim has exited, so every event it sent is in.
+ *
+ * <p>The differences we keep on purpose, each with its reason:
+ * <ul>
+ *   <li>{@code /containers/create}'s {@code runtime} (name and options) — the client's choice, not the shim's:
+ *       the runtime name is what the test varies, and ctr sends runc options only to {@code io.containerd.runc.v2}.</li>
+ *   <li>The interleaving of the shim's events (topics under /tasks/) with containerd's own (/containers/…) is not
+ *       compared, only each one's order: the Go shim hands its events to a queue and publishes them from another
+ *       goroutine, so its /tasks/delete may reach containerd after ctr's next call has produced /containers/delete.</li>
+ *   <li>OOM: the /tasks/oom events are compared as a set, apart from the others. The kernel may report one OOM
+ *       more than once (the Go shim publishes each report), and the Go shim publishes them outside its event
+ *       queue, so their place relative to /tasks/exit is not fixed there. Ours publishes the OOM before the exit,
+ *       which {@link StatsAndOomIT} checks.</li>
+ * </ul>
+ */
+@WithPrivateContainerd
+class EventsParityIT {
+    private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Map<String, String> DELIBERATE = Map.of("ContainerCreate.runtime", "<runtime chosen by the client>");
+    /** USR1 makes the shell fill memory; until then it sleeps. Its trap is set once USR1 shows in SigCgt. */
+    private static final String[] HOG_ON_USR1 = {"sh", "-c",
+            "trap 'x=a; while :; do x=$x$x; done' USR1; while :; do sleep 1; done"};
+    private static final long SIGUSR1_BIT = 1L << (10 - 1);
+
+    private static ContainerdEvents events;
+
+    @BeforeAll
+    static void subscribe(Containerd containerd) {
+        events = ContainerdEvents.subscribe(containerd);
+    }
+
+    @AfterAll
+    static void unsubscribe() {
+        if (events != null) {
+            events.close();
+        }
+    }
+
+    @Test
+    void aContainerExitingWith3(Containerd containerd) throws Exception {
+        compare(containerd, "exit3", run -> run.ctr(run.runArgs(List.of("--rm"), "sh", "-c", "echo out; echo err >&2; exit 3")));
+    }
+
+    @Test
+    void detachedThenExecsThenKilled(Containerd containerd) throws Exception {
+        compare(containerd, "execs", run -> {
+            run.ctr(run.runArgs(List.of("-d"), "sleep", "600"));
+            run.awaitTaskEvent("/tasks/start", "");
+            run.ctr("task", "exec", "--exec-id", "fg", run.id, "sh", "-c", "echo from exec; exit 5");
+            run.awaitTaskEvent("/tasks/exit", "fg");
+            run.ctr("task", "exec", "-d", "--exec-id", "bg", run.id, "sleep", "600");
+            run.awaitTaskEvent("/tasks/exec-started", "bg");
+            run.ctr("task", "kill", "--exec-id", "bg", run.id);   // SIGTERM: 143
+            run.awaitTaskEvent("/tasks/exit", "bg");
+            run.ctr("task", "kill", "-s", "SIGKILL", run.id);
+            run.awaitTaskEvent("/tasks/exit", run.id);
+            run.ctr("task", "rm", run.id);
+            run.ctr("container", "rm", run.id);
+        });
+    }
+
+    @Test
+    void pausedAndResumed(Containerd containerd) throws Exception {
+        compare(containerd, "pause", run -> {
+            run.ctr(run.runArgs(List.of("-d"), "sleep", "600"));
+            run.awaitTaskEvent("/tasks/start", "");
+            run.ctr("task", "pause", run.id);
+            run.ctr("task", "resume", run.id);
+            run.ctr("task", "kill", "-s", "SIGKILL", run.id);
+            run.awaitTaskEvent("/tasks/exit", run.id);
+            run.ctr("task", "rm", run.id);
+            run.ctr("container", "rm", run.id);
+        });
+    }
+
+    @Test
+    void execOfAMissingBinary(Containerd containerd) throws Exception {
+        compare(containerd, "nobin", run -> {
+            run.ctr(run.runArgs(List.of("-d"), "sleep", "600"));
+            run.awaitTaskEvent("/tasks/start", "");
+            run.ctr("task", "exec", "--exec-id", "missing", run.id, "/no/such/binary");
+            run.ctr("task", "kill", "-s", "SIGKILL", run.id);
+            run.awaitTaskEvent("/tasks/exit", run.id);
+            run.ctr("task", "rm", run.id);
+            run.ctr("container", "rm", run.id);
+        });
+    }
+
+    /**
+     * {@code ctr run --rm} of a container the OOM killer ends. The memory is filled only on a signal sent once both
+     * shims provably watch the cgroup: they start watching before they publish /tasks/start.
+     */
+    @Test
+    void killedByTheOomKiller(Containerd containerd) throws Exception {
+        Observed go = compare(containerd, "oom", run -> {
+            Process ctrRun = run.ctrInBackground(run.runArgs(List.of("--rm", "--memory-limit", "16777216"), HOG_ON_USR1));
+            long pid = TaskStart.parseFrom(run.awaitTaskEvent("/tasks/start", "").getEvent().getValue()).getPid();
+            Procs.await("the container's shell traps USR1", () -> (caughtSignals(pid) & SIGUSR1_BIT) != 0);
+            run.ctr("task", "kill", "-s", "SIGUSR1", run.id);
+            run.finish(ctrRun);
+        });
+        assertFalse(go.oomEvents().isEmpty(), "the Go shim saw an OOM kill: the lifecycle does what it claims");
+    }
+
+    // --- one lifecycle under both shims ----------------------------------------------------------------------------
+
+    interface Lifecycle {
+        void run(Run run) throws Exception;
+    }
+
+    /** What one run showed: ctr's transcript, the shim's events (/tasks/…), and containerd's own events. */
+    private record Observed(List<String> transcript, List<String> taskEvents, List<String> oomEvents,
+                            List<String> containerdEvents) {
+        String show() {
+            return String.join("\n", transcript) + "\n" + String.join("\n", taskEvents) + "\n" + String.join("\n", oomEvents)
+                    + "\n" + String.join("\n", containerdEvents);
+        }
+    }
+
+    private static Observed compare(Containerd containerd, String name, Lifecycle lifecycle) throws Exception {
+        Observed go = observe(containerd, Containerd.GO_RUNTIME, "go-" + name, lifecycle);
+        Observed ours = observe(containerd, Containerd.JRUNC_RUNTIME, "jr-" + name, lifecycle);
+        System.out.println("==== " + name + " under the Go shim:\n" + go.show() + "\n==== " + name + " under jrunc:\n" + ours.show());
+        assertAll(
+                () -> assertEquals(String.join("\n", go.transcript), String.join("\n", ours.transcript),
+                        "what ctr printed and its exit codes"),
+                () -> assertEquals(String.join("\n", go.taskEvents), String.join("\n", ours.taskEvents),
+                        "the task events, in order, field for field"),
+                () -> assertEquals(go.oomEvents.stream().distinct().toList(), ours.oomEvents.stream().distinct().toList(),
+                        "the /tasks/oom events"),
+                () -> assertEquals(String.join("\n", go.containerdEvents), String.join("\n", ours.containerdEvents),
+                        "containerd's own events, in order"));
+        return go;
+    }
+
+    private static Observed observe(Containerd containerd, String runtime, String id, Lifecycle lifecycle) throws Exception {
+        Run run = new Run(containerd, runtime, id);
+        String start = events.mark("start " + id);
+        run.startMark = start;
+        try {
+            lifecycle.run(run);
+            awaitShimGone(containerd, id);
+        } finally {
+            run.cleanUp();
+        }
+        String end = events.mark("end " + id);
+        List<Envelope> recorded = events.between(start, end);
+        EventText text = new EventText(id, DELIBERATE);
+        List<String> tasks = new ArrayList<>();
+        List<String> ooms = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        for (Envelope envelope : recorded) {
+            assertEquals(containerd.namespace(), envelope.getNamespace(), envelope::toString);
+            String line = text.line(envelope);
+            if (envelope.getTopic().equals("/tasks/oom")) {
+                ooms.add(line);
+            } else if (envelope.getTopic().startsWith("/tasks/")) {
+                tasks.add(line);
+            } else {
+                others.add(line);
+            }
+        }
+        List<String> transcript = run.transcript.stream().map(text::text).toList();
+        return new Observed(transcript, tasks, ooms, others);
+    }
+
+    /**
+     * The shim that served the container (its command line names our containerd and the id), and any
+     * {@code delete} containerd runs after it, have exited: every event the shim sent is then with containerd.
+     */
+    private static void awaitShimGone(Containerd containerd, String id) throws InterruptedException {
+        Procs.await("the shim of " + id + " has exited", () -> Testkit.pidsWithCmdlineContaining("-address " + containerd.address())
+                .stream().noneMatch(pid -> Procs.arguments(pid).contains(id)));
+    }
+
+    private static long caughtSignals(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("SigCgt:")) {
+                    return Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                }
+            }
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** One lifecycle under one runtime: the ctr calls it made and what they printed. */
+    static final class Run {
+        final Containerd containerd;
+        final String runtime;
+        final String id;
+        final List<String> transcript = new ArrayList<>();
+        String startMark;
+
+        Run(Containerd containerd, String runtime, String id) {
+            this.containerd = containerd;
+            this.runtime = runtime;
+            this.id = id;
+        }
+
+        /** {@code run FLAGS… --runtime R --env PATH --rootfs busybox ID COMMAND…}. */
+        String[] runArgs(List<String> flags, String... command) {
+            List<String> args = new ArrayList<>(List.of("run"));
+            args.addAll(flags);
+            args.addAll(List.of("--runtime", runtime, "--env", Containerd.PATH_ENV,
+                    "--rootfs", containerd.busyboxRootfs().toString(), id));
+            args.addAll(List.of(command));
+            return args.toArray(String[]::new);
+        }
+
+        CtrResult ctr(String... args) {
+            CtrResult result = containerd.ctr(args);
+            record(args, result);
+            return result;
+        }
+
+        private void record(String[] args, CtrResult result) {
+            transcript.add(entry(args, result));
+        }
+
+        private String entry(String[] args, CtrResult result) {
+            return "$ ctr " + String.join(" ", args).replace(runtime, "<runtime>")
+                    + "\nexit " + result.exitCode() + "\n--- stdout\n" + result.stdout() + "--- stderr\n" + result.stderr();
+        }
+
+        /**
+         * Starts {@code ctr ARGS} in the background; {@link #finish} waits for it and records what it printed, in
+         * the transcript's place of the start.
+         */
+        Process ctrInBackground(String... args) {
+            Path out = containerd.dir().resolve("ctr-" + id + "-" + (pending.size() + 1) + ".out");
+            Process process = containerd.ctrInBackground(out, args);
+            pending.add(new Pending(process, out, args, transcript.size()));
+            transcript.add("$ ctr " + String.join(" ", args) + " (still running)");
+            return process;
+        }
+
+        private record Pending(Process process, Path out, String[] args, int place) {
+        }
+
+        private final List<Pending> pending = new ArrayList<>();
+
+        void finish(Process process) throws InterruptedException {
+            Pending p = pending.stream().filter(x -> x.process == process).findFirst().orElseThrow();
+            if (!process.waitFor(Containerd.CTR_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                throw new AssertionError("ctr " + String.join(" ", p.args) + " did not finish");
+            }
+            pending.remove(p);
+            transcript.set(p.place, entry(p.args, new CtrResult(process.exitValue(), Containerd.readFile(p.out),
+                    Containerd.readFile(p.out.resolveSibling(p.out.getFileName() + ".stderr")))));
+        }
+
+        /** Waits for this run's task event: {@code execId} "" is the init (exit events carry the container id). */
+        Envelope awaitTaskEvent(String topic, String execId) {
+            Predicate<Envelope> matches = envelope -> envelope.getTopic().equals(topic) && concerns(envelope, execId);
+            return events.await(topic + " of " + id + (execId.isEmpty() ? "" : " exec " + execId), startMark, matches,
+                    EVENT_TIMEOUT);
+        }
+
+        private boolean concerns(Envelope envelope, String execId) {
+            try {
+                byte[] value = envelope.getEvent().getValue().toByteArray();
+                return switch (envelope.getTopic()) {
+                    case "/tasks/exit" -> {
+                        TaskExit exit = TaskExit.parseFrom(value);
+                        yield exit.getContainerId().equals(id) && exit.getId().equals(execId.isEmpty() ? id : execId);
+                    }
+                    case "/tasks/exec-started" -> {
+                        TaskExecStarted started = TaskExecStarted.parseFrom(value);
+                        yield started.getContainerId().equals(id) && started.getExecId().equals(execId);
+                    }
+                    case "/tasks/start" -> TaskStart.parseFrom(value).getContainerId().equals(id);
+                    default -> throw new IllegalArgumentException("cannot wait for " + envelope.getTopic());
+                };
+            } catch (InvalidProtocolBufferException e) {
+                return false;
+            }
+        }
+
+        /** Whatever a failed lifecycle left: background ctr processes, the task, the container. */
+        void cleanUp() {
+            for (Pending p : pending) {
+                p.process.destroyForcibly();
+            }
+            if (containerd.ctr("task", "ls", "-q").stdoutLines().contains(id)) {
+                containerd.ctr("task", "kill", "-s", "SIGKILL", id);
+                containerd.ctr("task", "rm", "-f", id);
+            }
+            if (containerd.ctr("container", "ls", "-q").stdoutLines().contains(id)) {
+                containerd.ctr("container", "rm", id);
+            }
+        }
+    }
+}
