@@ -199,6 +199,9 @@ public final class TaskService implements AutoCloseable {
             }
             throw e;
         }
+        if (process instanceof InitProcess) {
+            watchForOom(container);   // before /tasks/start, as the Go shim: a client that saw it may rely on it
+        }
         synchronized (container) {
             if (process instanceof ExecProcess) {
                 publisher.publish(Topics.TASK_EXEC_STARTED, TaskExecStarted.newBuilder()
@@ -208,9 +211,6 @@ public final class TaskService implements AutoCloseable {
                         .setContainerId(container.id()).setPid(process.pid()).build());
             }
             watchPid(container, process, window);
-        }
-        if (process instanceof InitProcess) {
-            watchForOom(container);
         }
         return StartResponse.newBuilder().setPid(process.pid()).build();
     }
@@ -238,12 +238,12 @@ public final class TaskService implements AutoCloseable {
                 container.removeExec(process.id());
             } else {
                 containers.remove(container.id());
+                // No id (field 5): the Go shim leaves it unset for the init, and subscribers see the difference.
                 publisher.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
                         .setContainerId(container.id())
                         .setPid(process.pid())
                         .setExitStatus(process.exitStatus())
                         .setExitedAt(Timestamps.of(process.exitedAt()))
-                        .setId(container.id())
                         .build());
             }
         }
