@@ -86,6 +86,7 @@ public final class TaskService implements AutoCloseable {
     private final Runnable shutdown;
     private final OomWatcher oomWatcher;
     private volatile java.util.function.Consumer<java.nio.file.Path> whenCreated = bundle -> { };
+    private volatile Runnable whenTasksChange = () -> { };
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
     /** Which running process a pid is. */
@@ -144,6 +145,11 @@ public final class TaskService implements AutoCloseable {
         this.whenCreated = listener;
     }
 
+    /** Called after a container was added or removed ({@link #hasContainers()} then tells which). */
+    public void whenTasksChange(Runnable listener) {
+        this.whenTasksChange = listener;
+    }
+
     // --- a container's init ----------------------------------------------------------------------------------
 
     CreateTaskResponse create(CreateTaskRequest request) throws Exception {
@@ -173,6 +179,7 @@ public final class TaskService implements AutoCloseable {
                     .build());
             watchPid(container, init, window);
         }
+        whenTasksChange.run();
         return CreateTaskResponse.newBuilder().setPid(init.pid()).build();
     }
 
@@ -246,6 +253,9 @@ public final class TaskService implements AutoCloseable {
                         .setExitedAt(Timestamps.of(process.exitedAt()))
                         .build());
             }
+        }
+        if (process instanceof InitProcess) {
+            whenTasksChange.run();
         }
         return DeleteResponse.newBuilder()
                 .setPid(process.pid())
