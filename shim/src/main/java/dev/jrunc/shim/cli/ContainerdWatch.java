@@ -17,7 +17,8 @@ import java.util.function.BooleanSupplier;
  * stops gracefully closes its idle connections. No polling, and a pid that gets reused cannot fool it.
  *
  * <p>After each loss it reports, and unless told to stop, connects again (a restarted containerd listens on the
- * same path), every {@link #RETRY} while nobody answers, reporting each failed attempt too.
+ * same path), every {@link #RETRY} while nobody answers, reporting each failed attempt too. Until it has reached
+ * containerd once, it only keeps trying: a containerd that was never there cannot be gone.
  */
 final class ContainerdWatch {
     static final Duration RETRY = Duration.ofSeconds(1);
@@ -55,7 +56,8 @@ final class ContainerdWatch {
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "containerd at {0} does not answer: {1}", socket, e.getMessage());
             }
-            if (!gone.getAsBoolean()) {
+            // Never reached (a shim run by hand with an address nobody serves): nothing is known to be gone.
+            if (wasConnected && !gone.getAsBoolean()) {
                 return;
             }
             try {
