@@ -94,9 +94,12 @@ final class EventText {
         return envelope.getTopic() + " " + text(event.getTypeUrl()) + " " + body;
     }
 
-    /** A command line or ctr's output, with the same placeholders. */
+    /**
+     * A command line or ctr's output, with the same placeholders. NUL bytes go: ctr under script(1) (terminal runs)
+     * prints one at a moment that varies with scheduling, not with the shim, before or after the container's output.
+     */
     String text(String s) {
-        return s.replace(containerId, "<id>")
+        return s.replace("\0", "").replace(containerId, "<id>")
                 .replaceAll("/run/containerd/fifo/[0-9]+/", "<fifo dir>/")
                 .replaceAll("time=\"[^\"]*\"", "time=<time>");
     }
