@@ -52,6 +52,10 @@ import dev.jrunc.testkit.proto.Envelope;
  *       more than once (the Go shim publishes each report), and the Go shim publishes them outside its event
  *       queue, so their place relative to /tasks/exit is not fixed there. Ours publishes the OOM before the exit,
  *       which {@link StatsAndOomIT} checks.</li>
+ *   <li>A terminal container that exits at once: only ctr's exit code and the absence of a resize error are
+ *       compared ({@link #aTerminalContainerThatExitsAtOnce}), as the Go shim loses such a container's output
+ *       under load.</li>
+ *   <li>ctr under script(1) prints a NUL byte at a moment that varies; {@link EventText} drops it.</li>
  * </ul>
  */
 @WithPrivateContainerd
@@ -110,6 +114,34 @@ class EventsParityIT {
             run.ctr("task", "kill", "-s", "SIGKILL", run.id);
             run.awaitTaskEvent("/tasks/exit", run.id);
             run.ctr("task", "rm", run.id);
+            run.ctr("container", "rm", run.id);
+        });
+    }
+
+    /** What the shims refuse, as ctr shows it: the error texts and exit codes, and that nothing is published. */
+    @Test
+    void refusedSteps(Containerd containerd) throws Exception {
+        compare(containerd, "refused", run -> {
+            run.ctr(run.runArgs(List.of("-d"), "sleep", "600"));
+            run.awaitTaskEvent("/tasks/start", "");
+            run.ctr("task", "resume", run.id);                       // not paused
+            run.ctr("task", "start", run.id);                        // already running
+            run.ctr("task", "pause", run.id);
+            run.ctr("task", "pause", run.id);                        // already paused
+            run.ctr("task", "exec", "--exec-id", "frozen", run.id, "true");   // paused
+            run.ctr("task", "resume", run.id);
+            run.ctr("task", "exec", "-d", "--exec-id", "twice", run.id, "sleep", "600");
+            run.awaitTaskEvent("/tasks/exec-started", "twice");
+            run.ctr("task", "exec", "--exec-id", "twice", run.id, "true");     // the id is taken
+            run.ctr("task", "kill", "--exec-id", "nosuch", run.id);          // no such exec
+            run.ctr("task", "rm", run.id);                           // running
+            run.ctr("task", "kill", "-s", "SIGKILL", run.id);
+            run.awaitTaskEvent("/tasks/exit", run.id);
+            run.ctr("task", "kill", "-s", "SIGKILL", run.id);        // already stopped
+            run.ctr("task", "exec", "--exec-id", "late", run.id, "true");     // stopped
+            run.ctr("task", "pause", run.id);                        // stopped
+            run.ctr("task", "rm", run.id);
+            run.ctr("task", "rm", run.id);                           // gone
             run.ctr("container", "rm", run.id);
         });
     }
