@@ -125,7 +125,7 @@ public final class ContainerdEvents implements AutoCloseable {
         while (true) {
             String label = "subscribed-" + ++marks;
             publish(label);
-            int at = awaitIndex(e -> isMark(e, label), Duration.ofMillis(500), false);
+            int at = awaitIndex("our marker " + label, e -> isMark(e, label), Duration.ofMillis(500), false, 0);
             if (at >= 0) {
                 synchronized (received) {
                     received.subList(0, at + 1).clear();
@@ -147,7 +147,7 @@ public final class ContainerdEvents implements AutoCloseable {
     public String mark(String name) {
         String label = name + "-" + ++marks;
         publish(label);
-        awaitIndex(e -> isMark(e, label), MARK_TIMEOUT, true);
+        awaitIndex("our marker " + label, e -> isMark(e, label), MARK_TIMEOUT, true, 0);
         return label;
     }
 
@@ -169,7 +169,7 @@ public final class ContainerdEvents implements AutoCloseable {
         synchronized (received) {
             start = indexOf(e -> isMark(e, fromMark));
         }
-        int at = awaitIndex(e -> condition.test(e), timeout, true, start + 1);
+        int at = awaitIndex(what, condition, timeout, true, start + 1);
         synchronized (received) {
             return received.get(at);
         }
@@ -199,11 +199,7 @@ public final class ContainerdEvents implements AutoCloseable {
                 PublishRequest.newBuilder().setTopic(MARK_TOPIC).setEvent(event).build());
     }
 
-    private int awaitIndex(Predicate<Envelope> condition, Duration timeout, boolean required) {
-        return awaitIndex(condition, timeout, required, 0);
-    }
-
-    private int awaitIndex(Predicate<Envelope> condition, Duration timeout, boolean required, int from) {
+    private int awaitIndex(String what, Predicate<Envelope> condition, Duration timeout, boolean required, int from) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (received) {
             int checked = from;
@@ -219,7 +215,7 @@ public final class ContainerdEvents implements AutoCloseable {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     if (required) {
-                        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for an event; got "
+                        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what + "; got "
                                 + received.stream().map(Envelope::getTopic).toList());
                     }
                     return -1;

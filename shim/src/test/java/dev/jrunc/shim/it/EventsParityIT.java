@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +64,7 @@ class EventsParityIT {
     /** USR1 makes the shell fill memory; until then it sleeps. Its trap is set once USR1 shows in SigCgt. */
     private static final String[] HOG_ON_USR1 = {"sh", "-c",
             "trap 'x=a; while :; do x=$x$x; done' USR1; while :; do sleep 1; done"};
-    private static final long SIGUSR1_BIT = 1L << (10 - 1);
+    private static final int SIGUSR1 = 10;
 
     private static ContainerdEvents events;
 
@@ -214,7 +213,7 @@ class EventsParityIT {
         Observed go = compare(containerd, "oom", run -> {
             Process ctrRun = run.ctrInBackground(run.runArgs(List.of("--rm", "--memory-limit", "16777216"), HOG_ON_USR1));
             long pid = TaskStart.parseFrom(run.awaitTaskEvent("/tasks/start", "").getEvent().getValue()).getPid();
-            Procs.await("the container's shell traps USR1", () -> (caughtSignals(pid) & SIGUSR1_BIT) != 0);
+            Procs.await("the container's shell traps USR1", () -> Procs.catches(pid, SIGUSR1));
             run.ctr("task", "kill", "-s", "SIGUSR1", run.id);
             run.finish(ctrRun);
         });
@@ -290,19 +289,6 @@ class EventsParityIT {
     private static void awaitShimGone(Containerd containerd, String id) throws InterruptedException {
         Procs.await("the shim of " + id + " has exited", () -> Testkit.pidsWithCmdlineContaining("-address " + containerd.address())
                 .stream().noneMatch(pid -> Procs.arguments(pid).contains(id)));
-    }
-
-    private static long caughtSignals(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("SigCgt:")) {
-                    return Long.parseUnsignedLong(line.substring(7).strip(), 16);
-                }
-            }
-        } catch (java.io.IOException e) {
-            return 0;
-        }
-        return 0;
     }
 
     /** One lifecycle under one runtime: the ctr calls it made and what they printed. */
