@@ -95,11 +95,12 @@ final class EventText {
     }
 
     /**
-     * A command line or ctr's output, with the same placeholders. NUL bytes go: ctr under script(1) (terminal runs)
-     * prints one at a moment that varies with scheduling, not with the shim, before or after the container's output.
+     * A command line or ctr's output, with the same placeholders. In terminal runs a NUL byte reaches the terminal
+     * from the client's side (ctr under script(1)), and the terminal echoes it as {@code ^@} at a moment that varies
+     * with scheduling, not with the shim: before or after the container's own output. It goes.
      */
     String text(String s) {
-        return s.replace("\0", "").replace(containerId, "<id>")
+        return s.replace("^@", "").replace(containerId, "<id>")
                 .replaceAll("/run/containerd/fifo/[0-9]+/", "<fifo dir>/")
                 .replaceAll("time=\"[^\"]*\"", "time=<time>");
     }

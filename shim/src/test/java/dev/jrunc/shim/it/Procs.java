@@ -111,10 +111,16 @@ final class Procs {
     }
 
     static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        await(what, java.time.Duration.ofSeconds(20), condition);
+    }
+
+    /** Like {@link #await(String, java.util.function.BooleanSupplier)}, for steps that take longer on a busy machine. */
+    static void await(String what, java.time.Duration timeout, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after 20 s waiting until " + what);
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
             }
             Thread.sleep(50);
         }

@@ -12,6 +12,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -31,6 +32,8 @@ import dev.jrunc.testkit.Testkit;
 class SharedShimLifetimeIT {
     private static final String SHARED = "io.containerd.jrunc-shared.v2";
     private static final String SHARED_PROGRAM = "containerd-shim-jrunc-shared-v2";
+    /** Deadline for the shim's end and reconnection: generous for a busy machine; the proof ends the wait at once. */
+    private static final Duration SLOW = Duration.ofMinutes(1);
 
     @Test
     void afterTheLastDeleteAndTheLingerNoShimIsLeft() throws Exception {
@@ -145,7 +148,7 @@ class SharedShimLifetimeIT {
     }
 
     private static void awaitGone(Containerd containerd, long shim) throws InterruptedException {
-        Procs.await("the shared shim " + shim + " has exited", () -> !Testkit.isAlive(shim)
+        Procs.await("the shared shim " + shim + " has exited", SLOW, () -> !Testkit.isAlive(shim)
                 && !Procs.shims(containerd, SHARED_PROGRAM).contains(shim));
     }
 
@@ -159,7 +162,7 @@ class SharedShimLifetimeIT {
             listener.bind(UnixDomainSocketAddress.of(ttrpcSocket));
             listener.configureBlocking(false);
             SocketChannel[] accepted = new SocketChannel[1];
-            Procs.await("the shim tries to reach containerd again", () -> {
+            Procs.await("the shim tries to reach containerd again", SLOW, () -> {
                 try {
                     accepted[0] = listener.accept();
                     return accepted[0] != null;
