@@ -37,13 +37,16 @@ public final class Containerd {
 
     private final Path dir;
     private final String namespace;
+    /** The environment {@code private-containerd.sh} gave containerd (and so its shims), again on a restart. */
+    private final Map<String, String> scriptEnv;
     private final List<Process> background = new CopyOnWriteArrayList<>();
     private final Thread shutdownHook;
     private volatile boolean stopped;
 
-    private Containerd(Path dir, String namespace) {
+    private Containerd(Path dir, String namespace, Map<String, String> scriptEnv) {
         this.dir = dir;
         this.namespace = namespace;
+        this.scriptEnv = Map.copyOf(scriptEnv);
         this.shutdownHook = new Thread(this::stopQuietly, "stop private containerd " + dir);
     }
 
@@ -66,7 +69,7 @@ public final class Containerd {
     public static Containerd start(Path dir, String namespace, boolean cri, Map<String, String> scriptEnv) {
         Testkit.checkPrerequisites();
         Path abs = dir.toAbsolutePath().normalize();
-        Containerd c = new Containerd(abs, namespace);
+        Containerd c = new Containerd(abs, namespace, scriptEnv);
         Map<String, String> env = new java.util.HashMap<>(scriptEnv);
         env.put("CRI", cri ? "1" : "0");
         CtrResult r = script(env, "start", abs.toString(), namespace);
@@ -240,9 +243,12 @@ public final class Containerd {
         }
     }
 
-    /** Starts containerd again on the same config (stopping it with SIGTERM first if it runs) and waits for it. */
+    /**
+     * Starts containerd again on the same config and environment (stopping it with SIGTERM first if it runs) and
+     * waits for it.
+     */
     public void restart() {
-        CtrResult r = script(Map.of(), "restart", dir.toString());
+        CtrResult r = script(scriptEnv, "restart", dir.toString());
         if (!r.ok()) {
             throw new IllegalStateException("private containerd did not restart: " + r);
         }

@@ -6,6 +6,7 @@ import java.nio.channels.Channel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -53,7 +54,7 @@ final class Daemon {
 
         CountDownLatch stop = new CountDownLatch(1);
         Runnable whenIdle = mode.exitsWhenIdle() ? stop::countDown
-                : () -> LOG.log(System.Logger.Level.INFO, "no containers left; the shared shim stays up for the next ones");
+                : () -> LOG.log(System.Logger.Level.INFO, "no containers left; the shared shim stays up for its linger");
         TaskService tasks = new TaskService(flags.namespace(), reaper, publisher, whenIdle);
         // containerd reads our log from the newest container's log FIFO: the first one's goes with its bundle.
         tasks.whenCreated(newBundle -> logToFifo(newBundle.resolve("log")));
@@ -62,6 +63,9 @@ final class Daemon {
         TtrpcServer server = new TtrpcServer(tasks.register(new Services()));
         server.start(listener);
         Path pidFile = mode == ShimMode.SHARED ? SharedShim.advertise(flags.namespace(), flags.address(), socket) : null;
+        if (mode == ShimMode.SHARED) {
+            endWhenIdle(tasks, server, ttrpcAddress, stop::countDown);
+        }
         // The JVM's own uptime (the process start time the kernel reports is only to a 10 ms tick and a boot time
         // in whole seconds). Read after the server started: the listener is already taking containerd's calls.
         long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
@@ -74,6 +78,17 @@ final class Daemon {
         }, "shutdown"));
         stop.await();
         return 0;   // System.exit runs the shutdown hook
+    }
+
+    /** The shared shim's own end: after its linger without tasks, or when containerd is gone ({@link SharedLifetime}). */
+    private static void endWhenIdle(TaskService tasks, TtrpcServer server, String ttrpcAddress, Runnable exit) {
+        Duration linger = SharedLifetime.linger(System.getenv(SharedLifetime.LINGER_VARIABLE));
+        SharedLifetime lifetime = new SharedLifetime(linger, tasks::hasContainers, () -> server.connectionCount() > 0, exit);
+        tasks.whenTasksChange(lifetime::tasksChanged);
+        lifetime.tasksChanged();
+        if (ttrpcAddress != null && !ttrpcAddress.isEmpty()) {
+            ContainerdWatch.start(ttrpcAddress, lifetime::containerdGone);
+        }
     }
 
     /**
