@@ -180,6 +180,30 @@ public final class Containerd {
      * Starts {@code ctr … ARGS} without waiting (e.g. {@code events}); stdout goes to {@code stdoutFile}, stderr to
      * {@code stdoutFile + ".stderr"}. Killed by {@link #stop()} if the test did not stop it.
      */
+    /**
+     * {@code ctr events} in the background, printing to {@code file}, returned once it provably listens. ctr
+     * subscribes a moment after it starts, and says nothing when it has; so containerd is made to publish an event
+     * of its own (a namespace created and removed: /namespaces/create and /namespaces/delete, in no test's
+     * namespace) and this waits until ctr has printed it.
+     */
+    public Process ctrEvents(Path file) {
+        Process watcher = ctrInBackground(file, "events");
+        String sentinel = "jrunc-listening-" + LISTENING.incrementAndGet();
+        ctr("namespaces", "create", sentinel).assertOk();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!readFile(file).contains(sentinel)) {
+            if (!watcher.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("ctr events did not print /namespaces/create for " + sentinel
+                        + (watcher.isAlive() ? " within 30 s" : ": it exited") + "; it printed: " + readFile(file));
+            }
+            sleep(20);
+        }
+        ctr("namespaces", "remove", sentinel).assertOk();
+        return watcher;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger LISTENING = new java.util.concurrent.atomic.AtomicInteger();
+
     public Process ctrInBackground(Path stdoutFile, String... args) {
         try {
             ProcessBuilder pb = new ProcessBuilder(ctrCommand(args))
