@@ -57,6 +57,14 @@ public final class Testkit {
         return words[2].startsWith("v") ? words[2].substring(1) : words[2];
     }
 
+    /** Whether the containerd line under test is {@code major.minor} or newer. */
+    public static boolean containerdAtLeast(int major, int minor) {
+        String[] parts = containerdVersion().split("[^0-9]+");
+        int ma = Integer.parseInt(parts[0]);
+        int mi = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        return ma > major || ma == major && mi >= minor;
+    }
+
     /** The major version of the containerd line under test (1 or 2). */
     public static int containerdMajor() {
         return Integer.parseInt(containerdVersion().replaceFirst("[^0-9].*$", ""));

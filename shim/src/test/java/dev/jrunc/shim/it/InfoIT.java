@@ -53,7 +53,7 @@ class InfoIT {
     void infoNamesTheRuntimeAndCarriesRuncsFeatures() throws Exception {
         Run ours = run(new byte[0], Map.of(), launcher(), "-info");
         assertEquals(0, ours.exitCode(), ours::toString);
-        assertEquals("", ours.stderr(), "nothing on stderr");
+        assertEquals("", ours.stderrText(), "nothing on stderr");
         RuntimeInfo info = RuntimeInfo.parseFrom(ours.stdout());
 
         assertEquals("io.containerd.jrunc.v2", info.getName());
