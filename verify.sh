@@ -7,6 +7,7 @@
 #                        then the end-to-end tests on containerd 1.7 and 2.1 (fetched from Debian, not installed)
 #   ./verify.sh test --containerd 2.1   the whole suite against another containerd line (1.7, 2.1)
 #   ./verify.sh containerd 2.1          fetch a containerd line into /var/cache/jrunc and say where it is
+#   ./verify.sh lines    what a shim meets on each containerd line (the workbook's transcripts; --update-book)
 #   ./verify.sh jbang …  run JBang (installed, or the labs/jbang bootstrap)
 #   ./verify.sh lint     shellcheck our scripts (if shellcheck is installed)
 #   ./verify.sh lab03    check your exercise of lab 03 (--solution: the solution, and the book's expected output)
@@ -31,7 +32,7 @@ step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
 die() { printf 'verify.sh: FAILED: %s\n' "$*" >&2; exit 1; }
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # JBang for the labs: an installed `jbang` if there is one, otherwise our bootstrap (Java + Maven only).
 jbang_cmd() {
@@ -434,7 +435,11 @@ test_all() {
   run_lab_checks
   render_docs
   vagrant_checks
-  for line in $OTHER_LINES; do test_line "$line" "$E2E_ITS" || failed+=("$line"); done
+  line_transcript system
+  for line in $OTHER_LINES; do
+    test_line "$line" "$E2E_ITS" || failed+=("$line")
+    line_transcript "$line"
+  done
   ((${#failed[@]} == 0)) || { report_lines; die "the end-to-end tests failed on containerd ${failed[*]}"; }
   step "all checks passed"
   # The counts of every line, their sum as the very last line, where CI looks for it.
@@ -545,6 +550,45 @@ test_line() {
   return "$rc"
 }
 
+# The workbook's chapter "containerd lines" shows what shim/scripts/containerd-line-tour.sh prints on each line:
+# docs/src/expected/lines-<major.minor>.txt. line_transcript LINE checks that it still prints that (UPDATE_BOOK=1:
+# refreshes the book instead).
+line_transcript() {
+  local line=$1 bin="" version name out rc=0
+  if [[ "$line" != system ]]; then bin=$(containerd_line "$line"); fi
+  version=$("${bin:+$bin/}containerd" --version | awk '{ print $3 }')
+  name=lines-$(sed -E 's/^v?([0-9]+\.[0-9]+).*/\1/' <<<"$version").txt
+  mkdir -p "$LAB_RECORD"
+  out=$LAB_RECORD/$name
+  JRUNC_CONTAINERD_BIN=$bin "$SHIM/scripts/containerd-line-tour.sh" "$FIXTURE_ROOT/tour" >"$out" 2>"$out.log" || rc=$?
+  ((rc == 0)) || { cat "$out.log" >&2; die "containerd-line-tour.sh failed on containerd $version"; }
+  if [[ "${UPDATE_BOOK:-0}" == 1 ]]; then
+    cp "$out" "$BOOK_EXPECTED/$name"
+    info "updated docs/src/expected/$name"
+  elif ! diff -u "$BOOK_EXPECTED/$name" "$out"; then
+    die "on containerd $version the tour prints something else than the workbook shows (docs/src/expected/$name, diff" \
+      "above); if intended: ./verify.sh lines --update-book"
+  else
+    info "containerd $version: the tour prints what the workbook shows (docs/src/expected/$name)"
+  fi
+}
+
+# ./verify.sh lines [--update-book]: the tour on the system's containerd and on OTHER_LINES.
+lines_tour() {
+  need_root lines
+  build_if_needed
+  case "${1:-}" in
+    --update-book) UPDATE_BOOK=1 ;;
+    "") ;;
+    *) die "unknown option $1 (./verify.sh lines [--update-book])" ;;
+  esac
+  local line
+  for line in system $OTHER_LINES; do
+    step "the containerd-lines tour on containerd ${line/system/of the system}"
+    line_transcript "$line"
+  done
+}
+
 # The counts of every line run, one line each, and their sum as the closing line.
 report_lines() {
   local entry
@@ -648,6 +692,7 @@ case "${1:-help}" in
   demo) demo ;;
   test) shift; test_all "$@" ;;
   containerd) shift; containerd_fetch "$@" ;;
+  lines) shift; lines_tour "$@" ;;
   jbang) shift; jbang_cmd "$@" ;;
   lint) lint ;;
   docs) shift; prerequisites; render_docs "${1:-}" ;;
