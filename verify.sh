@@ -460,7 +460,7 @@ CONTAINERD_CACHE=${JRUNC_CONTAINERD_CACHE:-/var/cache/jrunc/containerd}
 OTHER_LINES=${JRUNC_LINES-1.7 2.1}
 # The end-to-end tests: a container run, exec, a TTY, a containerd restart, a shim crash, a CRI pod, the registration
 # script on that line's configuration, and what the shim tells each line (-info, the bootstrap).
-E2E_ITS=RunIT,ExecIT,RestartIT,CrashCleanupIT,CriPodLifecycleIT,SandboxShimIT,JruncRegistrationIT,InfoIT,BootstrapIT
+E2E_ITS=RunIT,ExecIT,RestartIT,CrashCleanupIT,CriPodLifecycleIT,SandboxShimIT,JruncRegistrationIT,InfoIT,BootstrapIT,ContainerdVersionIT
 FIXTURE_ROOT=${JRUNC_FIXTURE_ROOT:-/run/jrunc}
 
 # A Debian mirror: JRUNC_DEBIAN_MIRROR, else the one this machine's apt already uses for Debian itself.
