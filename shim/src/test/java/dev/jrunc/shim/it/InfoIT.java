@@ -81,7 +81,8 @@ class InfoIT {
 
     @Test
     void theOptionsComeBackAndNameTheRuncThatIsAsked() throws Exception {
-        Path runc = fakeRunc("runc-a", "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.9-a\"}");
+        // A name long enough that the options' lengths take two bytes in protobuf's varints.
+        Path runc = fakeRunc("runc-" + "a".repeat(140), "{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.0.9-a\"}");
         Any options = Any.newBuilder().setTypeUrl("containerd.runc.v1.Options")
                 .setValue(Options.newBuilder().setBinaryName(runc.toString()).build().toByteString()).build();
 
