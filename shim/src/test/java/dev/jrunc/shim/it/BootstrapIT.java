@@ -189,15 +189,11 @@ class BootstrapIT {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "start exits");
         byte[] output = Files.readAllBytes(out);
         assertEquals(0, p.exitValue(), () -> "start failed: " + new String(output, StandardCharsets.UTF_8));
-        Procs.await("the daemon of " + bundle.getFileName(),
-                () -> !Testkit.pidsWithCmdlineContaining("-id " + idOf(args, bundle)).isEmpty());
-        daemons.addAll(Testkit.pidsWithCmdlineContaining("-id " + idOf(args, bundle)));
+        // The daemon's -id is the bundle's name in these tests (BootstrapParams' instance id wins over the flag).
+        String daemonId = "-id " + bundle.getFileName();
+        Procs.await("the daemon of " + bundle.getFileName(), () -> !Testkit.pidsWithCmdlineContaining(daemonId).isEmpty());
+        daemons.addAll(Testkit.pidsWithCmdlineContaining(daemonId));
         return output;
-    }
-
-    /** The daemon's -id: BootstrapParams' instance id (the bundle's name here) wins over the flag. */
-    private static String idOf(String[] args, Path bundle) {
-        return bundle.getFileName().toString();
     }
 
     private static String environ(long pid) throws Exception {
