@@ -3,7 +3,11 @@
 #
 #   ./verify.sh build    install what is missing (containerd, runc, busybox-static, JDK 17, Maven), build the shim
 #   ./verify.sh demo     build if needed, then the main-job demo (RUNTIME=io.containerd.runc.v2 for the Go shim)
-#   ./verify.sh test     build prerequisites, then unit tests and integration tests (mvn verify), then lab checks
+#   ./verify.sh test     build prerequisites, then unit tests and integration tests (mvn verify), then lab checks,
+#                        then the end-to-end tests on containerd 1.7 and 2.1 (fetched from Debian, not installed)
+#   ./verify.sh test --containerd 2.1   the whole suite against another containerd line (1.7, 2.1)
+#   ./verify.sh containerd 2.1          fetch a containerd line into /var/cache/jrunc and say where it is
+#   ./verify.sh lines    what a shim meets on each containerd line (the workbook's transcripts; --update-book)
 #   ./verify.sh jbang …  run JBang (installed, or the labs/jbang bootstrap)
 #   ./verify.sh lint     shellcheck our scripts (if shellcheck is installed)
 #   ./verify.sh lab03    check your exercise of lab 03 (--solution: the solution, and the book's expected output)
@@ -208,13 +212,14 @@ report_totals() {
 # Fixture folders left by a crashed test JVM: stop and remove them, and say so.
 clean_leftover_fixtures() {
   local d
-  for d in /run/jrunc/it-*; do
+  for d in "${FIXTURE_ROOT:-/run/jrunc}"/it-*; do
     [[ -d "$d" ]] || continue
     printf 'verify.sh: warning: a test left %s behind; cleaning it\n' "$d" >&2
     "$SHIM/scripts/private-containerd.sh" stop "$d" || true
   done
 }
 
+# run_maven_tests [MVN_ARGS…]: mvn verify in shim/ (with these arguments, e.g. which ITs), totals in TOTALS.
 run_maven_tests() {
   step "running unit and integration tests (mvn verify in shim/)"
   mkdir -p "$SHIM/target"
@@ -223,7 +228,7 @@ run_maven_tests() {
   rm -rf "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports" "$SHIM/target/drills"
   # Full output to a log; on the terminal only progress, test counts and errors.
   set +e
-  (cd "$SHIM" && mvn -B -ntp -Dstyle.color=never verify) 2>&1 | tee "$log" \
+  (cd "$SHIM" && mvn -B -ntp -Dstyle.color=never verify "$@") 2>&1 | tee "$log" \
     | grep --line-buffered -E '^\[INFO\] Running |Tests run:|<<< (FAIL|ERR)|^\[ERROR\]|BUILD (SUCCESS|FAILURE)'
   status=("${PIPESTATUS[@]}")
   set -e
@@ -623,14 +628,187 @@ vagrant_checks() {
 
 test_all() {
   need_root test
+  local line="" failed=()
+  while (($#)); do
+    case $1 in
+      --containerd) line=${2:?--containerd needs a line, e.g. 2.1}; shift 2 ;;
+      *) die "unknown option $1 (./verify.sh test [--containerd LINE])" ;;
+    esac
+  done
   prerequisites
-  run_maven_tests
+  if [[ -n "$line" ]]; then
+    # One line, the whole Maven suite: what a change that concerns one line is checked with.
+    test_line "$line" || failed+=("$line")
+    report_lines
+    ((${#failed[@]} == 0)) || die "the suite failed on containerd $line (reports: shim/target/failsafe-reports)"
+    return
+  fi
+  test_line system || die "the suite failed on the system's containerd (see above)"
   run_lab_checks
   render_docs
   vagrant_checks
+  line_transcript system
+  for line in $OTHER_LINES; do
+    test_line "$line" "$E2E_ITS" || failed+=("$line")
+    line_transcript "$line"
+  done
+  ((${#failed[@]} == 0)) || { report_lines; die "the end-to-end tests failed on containerd ${failed[*]}"; }
   step "all checks passed"
-  # The counts once more as the very last line, where CI looks for them.
-  echo "$TOTALS"
+  # The counts of every line, their sum as the very last line, where CI looks for it.
+  report_lines
+}
+
+# ---- containerd lines (issue 12) --------------------------------------------------------------------------------
+# The shim must work on every containerd line people run: 1.6 (this machine's, from apt), 1.7 and 2.x. Debian's
+# archive carries 1.7.24 (trixie) and 2.1.9 (sid); their .deb is fetched with an apt configuration of our own (own
+# source list, lists and cache under CONTAINERD_CACHE, nothing else of apt's touched), unpacked with `dpkg -x` into
+# CONTAINERD_CACHE/<version>, and never installed: the system's containerd stays what it is. A test run against such a
+# line exports JRUNC_CONTAINERD_BIN, which private-containerd.sh and the testkit use instead of the system's binaries.
+# Newer lines (2.2, 2.3, 2.4) are in no package here: the workbook's chapter "containerd lines" says how to test them.
+
+CONTAINERD_CACHE=${JRUNC_CONTAINERD_CACHE:-/var/cache/jrunc/containerd}
+# Beside the full suite on the system's containerd, `test` runs the end-to-end tests on these lines (JRUNC_LINES="":
+# none). Each takes a few minutes; the whole of `test` stays within CI's budget.
+OTHER_LINES=${JRUNC_LINES-1.7 2.1}
+# The end-to-end tests: a container run, exec, a TTY, a containerd restart, a shim crash, a CRI pod, the registration
+# script on that line's configuration, and what the shim tells each line (-info, the bootstrap).
+E2E_ITS=RunIT,ExecIT,RestartIT,CrashCleanupIT,CriPodLifecycleIT,SandboxShimIT,JruncRegistrationIT,InfoIT,BootstrapIT,ContainerdVersionIT
+FIXTURE_ROOT=${JRUNC_FIXTURE_ROOT:-/run/jrunc}
+
+# A Debian mirror: JRUNC_DEBIAN_MIRROR, else the one this machine's apt already uses for Debian itself.
+debian_mirror() {
+  local uri
+  if [[ -n "${JRUNC_DEBIAN_MIRROR:-}" ]]; then echo "$JRUNC_DEBIAN_MIRROR"; return; fi
+  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+      /^URIs:/ { uris = $2 } /^Suites:/ { debian = ($0 ~ /(bookworm|trixie|forky|sid)( |$)/) }
+      /^$/ { if (debian && uris) { print uris; exit } uris = ""; debian = 0 }
+      END { if (debian && uris) print uris }' | head -n 1)
+  [[ -n "$uri" ]] || uri=$(awk '$1 == "deb" && $0 ~ / (bookworm|trixie|forky|sid) / { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
+  [[ -n "$uri" ]] || die "no Debian mirror in this machine's apt sources: set JRUNC_DEBIAN_MIRROR to one"
+  echo "$uri"
+}
+
+# apt-get or apt-cache with our own source list (trixie and sid), lists and package cache: the system's apt state is only read.
+line_apt() {
+  local tool=$1 apt=$CONTAINERD_CACHE/apt
+  shift
+  "$tool" -o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists" \
+    -o Dir::Cache="$apt/cache" -o APT::Sandbox::User=root "$@"
+}
+
+# containerd_line LINE: the folder with that line's containerd, ctr and containerd-shim-runc-v2, fetched once.
+# LINE is a version prefix (1.7, 2.1, 2.1.9); the newest version of Debian's trixie or sid that starts with it wins.
+containerd_line() {
+  local line=$1 apt=$CONTAINERD_CACHE/apt version dir deb keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [[ "$line" =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || die "not a containerd line: $line (e.g. 1.7 or 2.1)"
+  if [[ -f "$CONTAINERD_CACHE/line-$line" ]]; then
+    dir=$(cat "$CONTAINERD_CACHE/line-$line")
+    if [[ -x "$dir/usr/bin/containerd" && -x "$dir/usr/bin/ctr" ]]; then echo "$dir/usr/bin"; return; fi
+  fi
+  if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then die "fetching containerd $line needs apt-get and dpkg"; fi
+  [[ -f "$keyring" ]] || apt_install debian-archive-keyring >&2
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
+  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$(debian_mirror)" trixie "$keyring" "$(debian_mirror)" sid \
+    >"$apt/sources.list"
+  info "apt-get update (own lists in $apt: Debian trixie and sid)" >&2
+  line_apt apt-get update -qq >&2 || die "apt-get update of trixie and sid failed (see above)"
+  version=$(line_apt apt-cache madison containerd 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' \
+    | awk -v l="$line" 'index($0, l ".") == 1 || index($0, l "~") == 1 || index($0, l "+") == 1 || $0 == l' \
+    | sort -V -r | head -n 1)
+  [[ -n "$version" ]] || die "Debian's trixie and sid have no containerd $line (they have: $(line_apt apt-cache madison containerd \
+    | awk -F'|' '{ gsub(/ /, "", $2); printf "%s ", $2 }'))"
+  info "apt-get download containerd=$version" >&2
+  (cd "$apt/debs" && line_apt apt-get download -qq "containerd=$version" >&2) || die "could not download containerd $version"
+  deb=$(find "$apt/debs" -name "containerd_${version//[:]/%3a}_*.deb" | head -n 1)
+  [[ -f "$deb" ]] || die "the download of containerd $version left no .deb in $apt/debs"
+  dir=$CONTAINERD_CACHE/${version//[:~+]/_}
+  rm -rf "$dir"
+  dpkg -x "$deb" "$dir" || die "dpkg -x $deb failed"
+  "$dir/usr/bin/containerd" --version >/dev/null 2>&1 \
+    || die "containerd $version does not run here: $("$dir/usr/bin/containerd" --version 2>&1 | head -n 1)"
+  echo "$dir" >"$CONTAINERD_CACHE/line-$line"
+  info "containerd $version unpacked in $dir (not installed)" >&2
+  echo "$dir/usr/bin"
+}
+
+# ./verify.sh containerd LINE: fetch a line and say where it is (for a hand-run private containerd: JRUNC_CONTAINERD_BIN).
+containerd_fetch() {
+  need_root containerd
+  local bin
+  bin=$(containerd_line "${1:?usage: ./verify.sh containerd LINE (e.g. 2.1)}")
+  step "$("$bin/containerd" --version | awk '{ print "containerd " $3 }') in $bin"
+  info "use it: JRUNC_CONTAINERD_BIN=$bin shim/scripts/private-containerd.sh start /run/jrunc/try"
+}
+
+# test_line LINE [ITS]: the suite (only the integration tests ITS, if given) against containerd LINE ("system": the
+# system's). Prints the line's counts and adds them to LINE_TOTALS; returns mvn's status.
+LINE_TOTALS=()
+test_line() {
+  local line=$1 its=${2:-} bin="" version rc=0
+  local -a args=(-Djrunc.fixtureRoot="$FIXTURE_ROOT")
+  if [[ "$line" != system ]]; then bin=$(containerd_line "$line"); fi
+  version=$("${bin:+$bin/}containerd" --version | awk '{ print $3 }')
+  if [[ -n "$its" ]]; then
+    args+=(-Dtest=NoUnitTestsHere -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$its")
+    step "containerd $version: the end-to-end tests ($its)"
+  else
+    step "containerd $version: the whole suite"
+  fi
+  # A subshell: run_maven_tests ends verify.sh on a failure, and the other lines' summaries must still be shown.
+  (JRUNC_CONTAINERD_BIN=$bin run_maven_tests "${args[@]}") || rc=$?
+  TOTALS=$(report_totals)
+  LINE_TOTALS+=("containerd $version: $TOTALS")
+  return "$rc"
+}
+
+# The workbook's chapter "containerd lines" shows what shim/scripts/containerd-line-tour.sh prints on each line:
+# docs/src/expected/lines-<major.minor>.txt. line_transcript LINE checks that it still prints that (UPDATE_BOOK=1:
+# refreshes the book instead).
+line_transcript() {
+  local line=$1 bin="" version name out rc=0
+  if [[ "$line" != system ]]; then bin=$(containerd_line "$line"); fi
+  version=$("${bin:+$bin/}containerd" --version | awk '{ print $3 }')
+  name=lines-$(sed -E 's/^v?([0-9]+\.[0-9]+).*/\1/' <<<"$version").txt
+  mkdir -p "$LAB_RECORD"
+  out=$LAB_RECORD/$name
+  JRUNC_CONTAINERD_BIN=$bin "$SHIM/scripts/containerd-line-tour.sh" "$FIXTURE_ROOT/tour" >"$out" 2>"$out.log" || rc=$?
+  ((rc == 0)) || { cat "$out.log" >&2; die "containerd-line-tour.sh failed on containerd $version"; }
+  if [[ "${UPDATE_BOOK:-0}" == 1 ]]; then
+    cp "$out" "$BOOK_EXPECTED/$name"
+    info "updated docs/src/expected/$name"
+  elif ! diff -u "$BOOK_EXPECTED/$name" "$out"; then
+    die "on containerd $version the tour prints something else than the workbook shows (docs/src/expected/$name, diff" \
+      "above); if intended: ./verify.sh lines --update-book"
+  else
+    info "containerd $version: the tour prints what the workbook shows (docs/src/expected/$name)"
+  fi
+}
+
+# ./verify.sh lines [--update-book]: the tour on the system's containerd and on OTHER_LINES.
+lines_tour() {
+  need_root lines
+  build_if_needed
+  case "${1:-}" in
+    --update-book) UPDATE_BOOK=1 ;;
+    "") ;;
+    *) die "unknown option $1 (./verify.sh lines [--update-book])" ;;
+  esac
+  local line
+  for line in system $OTHER_LINES; do
+    step "the containerd-lines tour on containerd ${line/system/of the system}"
+    line_transcript "$line"
+  done
+}
+
+# The counts of every line run, one line each, and their sum as the closing line.
+report_lines() {
+  local entry
+  step "suite summaries per containerd line"
+  for entry in "${LINE_TOTALS[@]}"; do info "$entry"; done
+  printf '%s\n' "${LINE_TOTALS[@]}" | awk '
+    { for (i = 1; i <= NF; i++) { if ($i == "passed,") p += $(i-1); if ($i == "failed,") f += $(i-1); if ($i == "skipped") s += $(i-1) } }
+    END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }'
 }
 
 # ---- benchmark --------------------------------------------------------------------------------------------------
@@ -782,7 +960,9 @@ case "${1:-help}" in
   build) build ;;
   prerequisites) shift; prerequisites "$@" ;;
   demo) demo ;;
-  test) test_all ;;
+  test) shift; test_all "$@" ;;
+  containerd) shift; containerd_fetch "$@" ;;
+  lines) shift; lines_tour "$@" ;;
   jbang) shift; jbang_cmd "$@" ;;
   lint) lint ;;
   docs) shift; prerequisites; render_docs "${1:-}" ;;

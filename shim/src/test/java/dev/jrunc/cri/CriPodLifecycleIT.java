@@ -139,7 +139,10 @@ class CriPodLifecycleIT {
             assertEquals(runtimeType, VerboseInfo.runtimeType(sandbox.getInfoMap()), sandbox::toString);
             long pausePid = VerboseInfo.pid(sandbox.getInfoMap()).orElseThrow(() -> new AssertionError("no pid: " + sandbox));
             assertTrue(HostProcesses.isAlive(pausePid), "pause process " + pausePid + " is not running");
-            assertEquals(List.of("/bin/sh", "/pause"), HostProcesses.arguments(pausePid), "the sandbox runs the pause image");
+            // runc start returns once it has told the container's init to exec, not once it has: until then the
+            // process is still `runc init` (seen under load, with either shim).
+            await("the sandbox's init to exec the pause image",
+                    () -> List.of("/bin/sh", "/pause").equals(HostProcesses.arguments(pausePid)));
             long shimPid = HostProcesses.ppid(pausePid);
             assertEquals(shimProgram, HostProcesses.programName(shimPid),
                     "parent of the pause process: " + HostProcesses.arguments(shimPid));

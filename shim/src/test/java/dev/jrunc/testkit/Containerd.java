@@ -238,7 +238,7 @@ public final class Containerd {
     }
 
     private String[] ctrCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", address(), "--namespace", namespace));
+        List<String> cmd = new ArrayList<>(List.of(Testkit.containerdTool("ctr"), "--address", address(), "--namespace", namespace));
         cmd.addAll(Arrays.asList(args));
         return cmd.toArray(String[]::new);
     }

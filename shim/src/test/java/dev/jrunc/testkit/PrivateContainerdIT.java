@@ -184,7 +184,7 @@ class PrivateContainerdIT {
     }
 
     private static CtrResult ctr(String sock, String ns, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", sock, "--namespace", ns));
+        List<String> cmd = new ArrayList<>(List.of(Testkit.containerdTool("ctr"), "--address", sock, "--namespace", ns));
         cmd.addAll(List.of(args));
         return Testkit.run(Containerd.CTR_TIMEOUT, Map.of(), cmd.toArray(String[]::new));
     }

@@ -31,12 +31,19 @@ import dev.jrunc.shim.ttrpc.TtrpcServer;
 final class Daemon {
     private static final System.Logger LOG = System.getLogger("jrunc.shim");
     private static final int LISTENER_FD = 3;
+    static final String TASK_V3 = "containerd.task.v3.Task";
 
     private Daemon() {
     }
 
     static int run(ShimFlags flags) throws Exception {
         ShimMode mode = ShimMode.current();
+        String problem = startProblem(flags);
+        if (!problem.isEmpty()) {
+            // A person running the binary by hand, or a bad command line: say so, never half-start.
+            System.err.println(mode.binaryName() + ": " + problem);
+            return 1;
+        }
         List<String> title = new ArrayList<>(List.of(mode.binaryName()));
         title.addAll(flags.daemonArguments());
         ProcessTitle.set(title);
@@ -60,7 +67,9 @@ final class Daemon {
         tasks.whenCreated(newBundle -> logToFifo(newBundle.resolve("log")));
         ServerSocketChannel listener = flags.socket().isEmpty() ? inheritedListener() : bind(Path.of(flags.socket()));
         Path socket = socketPath(listener);
-        TtrpcServer server = new TtrpcServer(tasks.register(new Services()));
+        // containerd 2.x speaks containerd.task.v3.Task to a shim whose start answered version 3: the same messages
+        // as v2 under another package name. Both stay served, whatever start answered (a later start may reuse us).
+        TtrpcServer server = new TtrpcServer(tasks.register(new Services()).alias(TASK_V3, TaskService.SERVICE));
         server.start(listener);
         Path pidFile = mode == ShimMode.SHARED ? SharedShim.advertise(flags.namespace(), flags.address(), socket) : null;
         if (mode == ShimMode.SHARED) {
@@ -107,6 +116,29 @@ final class Daemon {
             LOG.log(System.Logger.Level.WARNING, "cannot remove socket {0}: {1}", socket, e.getMessage());
         }
         publisher.close();
+    }
+
+    /**
+     * Why this command line cannot be the daemon, or "". Without a socket on fd 3 the JVM's own fd 3 (a jar, the
+     * class archive) would be taken for the listener and closed under it.
+     */
+    static String startProblem(ShimFlags flags) {
+        if (flags.namespace().isEmpty()) {
+            return "shim namespace cannot be empty (containerd runs this program as `… start` or `… delete`;"
+                    + " the shim itself is started by start, with -namespace, -id and -address)";
+        }
+        if (flags.socket().isEmpty() && !inheritedSocket()) {
+            return "no listening socket on fd 3: the shim is started by `start` (or give -socket PATH)";
+        }
+        return "";
+    }
+
+    private static boolean inheritedSocket() {
+        try {
+            return Files.readSymbolicLink(Path.of("/proc/self/fd/" + LISTENER_FD)).toString().startsWith("socket:");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

@@ -8,13 +8,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.Map;
 
 import dev.jrunc.shim.bundle.Bundle;
-import dev.jrunc.shim.bundle.RuntimeOptions;
 import dev.jrunc.shim.posix.Posix;
 import dev.jrunc.shim.posix.PosixException;
 import dev.jrunc.shim.posix.Spawn;
@@ -31,7 +29,8 @@ import dev.jrunc.shim.proto.runc.Options;
  *   <li>write {@code <bundle>/address} (containerd reads it back after its own restart);</li>
  *   <li>spawn the daemon detached — new session, stdio on /dev/null, the listening socket as fd 3 — so it
  *       is not containerd's child for long: when this process exits, the daemon is re-parented to pid 1;</li>
- *   <li>print the address, and nothing else: containerd reads stdout and stderr together as the address.</li>
+ *   <li>print the address, and nothing else: containerd reads stdout and stderr together as the address. Its
+ *       form depends on the containerd line ({@link BootstrapAnswer}).</li>
  * </ol>
  * containerd dials the address once, right away. The socket is already listening, so the connection waits in
  * its backlog until the daemon's JVM is up and accepts it.
@@ -45,24 +44,28 @@ final class StartCommand {
     static int run(ShimFlags flags) {
         PrintStream out = System.out;
         try {
-            Options options = readOptions();
+            StartRequest request = StartRequest.read(flags, System.getenv(), readStdin());
+            Options options = request.options();
             Path bundleDir = Path.of("").toAbsolutePath();
             ShimMode mode = ShimMode.current();
-            String group = mode.group(Bundle.load(bundleDir), flags.id());
-            Path socket = ShimSocket.path(flags.address(), flags.namespace(), group);
+            String group = mode.group(Bundle.load(bundleDir), request.id());
+            Path socket = ShimSocket.path(request.socketDir(), request.grpcAddress(), request.namespace(), group);
             String address = ShimSocket.address(socket);
 
             Integer listener = listen(socket);
+            // containerd (1.6, 1.7) reads this file back after its own restart: always the plain address.
             writeAddress(bundleDir, address);
             if (listener != null) {
-                int daemon = spawnDaemon(mode, flags, bundleDir, listener);
+                int daemon = spawnDaemon(mode, request, bundleDir, listener);
                 Posix.close(listener);
                 adjustOomScore(daemon);
                 if (!options.getShimCgroup().isEmpty()) {
                     ShimCgroup.join(options.getShimCgroup(), daemon);
                 }
             }
-            out.print(address);
+            BootstrapAnswer answer = BootstrapAnswer.choose(request,
+                    grpc -> ContainerdVersion.ask(grpc, BootstrapAnswer.VERSION_DEADLINE));
+            out.write(answer.render(address));
             out.flush();
             return 0;
         } catch (Exception e) {
@@ -77,8 +80,9 @@ final class StartCommand {
      * left over from a shim that died: remove it and bind again.
      */
     private static Integer listen(Path socket) throws IOException {
-        if (!Files.isDirectory(ShimSocket.DIRECTORY)) {
-            Files.createDirectories(ShimSocket.DIRECTORY, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path directory = socket.getParent();
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         for (int attempt = 0; ; attempt++) {
             try {
@@ -104,16 +108,25 @@ final class StartCommand {
         Files.move(temporary, bundle.resolve("address"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The daemon is this same program, started again through the launcher that started us (same name, same mode). */
-    private static int spawnDaemon(ShimMode mode, ShimFlags flags, Path bundle, int listener) throws IOException {
+    /**
+     * The daemon is this same program, started again through the launcher that started us (same name, same mode).
+     * It publishes events to TTRPC_ADDRESS: containerd's ttrpc address as this line gave it (BootstrapParams on
+     * 2.3+, where the variable is said to go away; the variable before).
+     */
+    private static int spawnDaemon(ShimMode mode, StartRequest request, Path bundle, int listener) throws IOException {
         String launcher = System.getenv().getOrDefault("JRUNC_LAUNCHER", "");
         if (launcher.isEmpty() || !Files.isExecutable(Path.of(launcher))) {
             throw new IOException("cannot find the shim's launcher (JRUNC_LAUNCHER = " + launcher + ")");
         }
         List<String> argv = new ArrayList<>();
         argv.add(mode.binaryName());
-        argv.addAll(flags.daemonArguments());
+        argv.addAll(request.daemonFlags().daemonArguments());
+        Map<String, String> env = new HashMap<>(System.getenv());
+        if (!request.ttrpcAddress().isEmpty()) {
+            env.put("TTRPC_ADDRESS", request.ttrpcAddress());
+        }
         return Spawn.of(launcher, argv)
+                .env(env)
                 .stdio(-1, -1, -1)
                 .fd(3, listener)
                 .cwd(bundle)
@@ -136,22 +149,10 @@ final class StartCommand {
     }
 
     /**
-     * containerd writes the container's runtime options to our stdin (containerd 2.3: bootstrap parameters,
-     * which read as options we do not know, so: defaults). Only shim_cgroup concerns start. A terminal (a human
-     * running start by hand) is left alone.
+     * stdin as containerd wrote it: the runtime options (1.6–2.2) or BootstrapParams (2.3+), or nothing. A terminal
+     * (a human running start by hand) is left alone.
      */
-    private static Options readOptions() throws IOException {
-        if (Posix.isTerminal(0)) {
-            return Options.getDefaultInstance();
-        }
-        byte[] stdin = System.in.readAllBytes();
-        if (stdin.length == 0) {
-            return Options.getDefaultInstance();
-        }
-        try {
-            return RuntimeOptions.from(Any.parseFrom(stdin));
-        } catch (InvalidProtocolBufferException notAnAny) {
-            return Options.getDefaultInstance();
-        }
+    private static byte[] readStdin() throws IOException {
+        return Posix.isTerminal(0) ? new byte[0] : System.in.readAllBytes();
     }
 }
