@@ -104,6 +104,10 @@ public final class Lab02 {
         }
         List<String> lines = Files.readAllLines(report);
         int start = lab.pid(Integer.parseInt(value(lines, "start-pid")));
+        if (value(lines, "start-status").equals("3")) {
+            throw lab.fail("`start` runs your spawnDaemon() without an exception", "the daemon's pid",
+                    "`start` printed: " + value(lines, "output"));
+        }
         if (!value(lines, "start-status").equals("0")) {
             throw new Lab.CannotRun("`start` failed (exit status " + value(lines, "start-status") + "): " + value(lines, "output"));
         }
@@ -447,7 +451,13 @@ public final class Lab02 {
             System.in.readAllBytes();
             Path socket = socket(work);
             int listener = UnixSocket.listen(socket.toString(), 128);
-            int daemon = yours.spawnDaemon("/bin/sleep", List.of(DAEMON_NAME, "600"), listener);
+            int daemon;
+            try {
+                daemon = yours.spawnDaemon("/bin/sleep", List.of(DAEMON_NAME, "600"), listener);
+            } catch (Exception e) {
+                System.err.println("your spawnDaemon() threw " + e + exerciseFrame(e));
+                return 3;
+            }
             Files.writeString(work.resolve("daemon.pid"), Integer.toString(daemon));
             Posix.close(listener);
             System.out.print("unix://" + socket);
@@ -469,15 +479,19 @@ public final class Lab02 {
                 return 0;
             } catch (Exception e) {
                 // containerd shows this text as the reason the task could not be created
-                System.err.println("start: " + e);
-                for (StackTraceElement frame : e.getStackTrace()) {
-                    if (frame.getClassName().startsWith("lab02_detach.exercise.")) {
-                        System.err.println("  at " + frame);
-                        break;
-                    }
-                }
+                System.err.println("start: " + e + exerciseFrame(e));
                 return 1;
             }
+        }
+
+        /** Where in the exercise an exception came from, if it did. */
+        private static String exerciseFrame(Exception e) {
+            for (StackTraceElement frame : e.getStackTrace()) {
+                if (frame.getClassName().startsWith("lab02_detach.exercise.")) {
+                    return " (at labs/lab02_detach/exercise/" + frame.getFileName() + ":" + frame.getLineNumber() + ")";
+                }
+            }
+            return "";
         }
     }
 }
