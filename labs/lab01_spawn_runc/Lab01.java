@@ -245,7 +245,8 @@ public final class Lab01 {
                                   ConcurrentLinkedQueue<Exit> strangers) throws Exception {
         Out out = lab.out();
         lab.say("`runc state <id>` prints the container's state as JSON on stdout (errors, as always, in the log).",
-                "The shim asks it when it must learn a container's status from runc rather than from its own records.");
+                "containerd's Go shim asks it on every State call (Init.Status in its process package, where \"does not",
+                "exist\" reads as stopped); the jrunc shim keeps each process's status in its own state machine instead.");
         ContainerState running = call(lab, strangers, "state(\"" + ID + "\")", () -> yours.state(setup, ID, bundle));
         expectState(lab, running, new ContainerState("running", init), "the container runs");
         out.say("  state(\"" + ID + "\") = " + running);
