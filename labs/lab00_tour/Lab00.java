@@ -136,7 +136,7 @@ public final class Lab00 {
         for (int pid : new int[] {init, shim}) {
             Stat theirs = bounded(lab, "stat(" + pid + ")", () -> yours.stat(pid));
             expectSameStat(lab, pid, theirs, pid == init);
-            out.say("  stat(" + pid + "): comm " + theirs.comm() + ", ppid " + theirs.ppid() + ", pgrp " + theirs.pgrp()
+            out.say("  stat(" + pid + "): comm \"" + theirs.comm() + "\", ppid " + theirs.ppid() + ", pgrp " + theirs.pgrp()
                     + ", session " + theirs.session() + "   " + role(pid, shim, adopter, init));
         }
         List<Integer> chain = bounded(lab, "ancestry(" + init + ")", () -> yours.ancestry(init));
@@ -176,7 +176,7 @@ public final class Lab00 {
         out.output(stat.substring(0, afterPpid) + " …");
         Stat theirs = bounded(lab, "stat(" + awkward + ")", () -> yours.stat(awkward));
         expectSameStat(lab, awkward, theirs, true);
-        out.say("  stat(" + awkward + "): comm " + theirs.comm() + ", state " + theirs.state() + ", ppid " + theirs.ppid() + "   (this lab)");
+        out.say("  stat(" + awkward + "): comm \"" + theirs.comm() + "\", state " + theirs.state() + ", ppid " + theirs.ppid() + "   (this lab)");
         List<Integer> up = bounded(lab, "ancestry(" + awkward + ")", () -> yours.ancestry(awkward));
         List<Integer> upKernel = kernelAncestry(awkward);
         if (!upKernel.equals(up)) {
