@@ -658,7 +658,7 @@ test_all() {
   report_lines
 }
 
-# ---- containerd lines --------------------------------------------------------------------------------
+# ---- containerd lines -----------------------------------------------------------------------------------------------
 # The shim must work on every containerd line people run: 1.6 (this machine's, from apt), 1.7 and 2.x. Debian's
 # archive carries 1.7.24 (trixie) and 2.1.9 (sid); their .deb is fetched with an apt configuration of our own (own
 # source list, lists and cache under CONTAINERD_CACHE, nothing else of apt's touched), unpacked with `dpkg -x` into
