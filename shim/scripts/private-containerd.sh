@@ -642,7 +642,13 @@ cmd_stop() {
     sockets+=("${logged[@]}")
   fi
   for f in "${sockets[@]}"; do
-    [[ "$f" =~ ^$SHIM_SOCKET_DIR/[0-9a-f]{64}$ && -S "$f" ]] || continue
+    [[ "$f" =~ ^$SHIM_SOCKET_DIR/[0-9a-f]{64}$ ]] || continue
+    # A per-pod jrunc shim's advertisement (/run/jrunc-shim/s/<its socket's name>), left by a SIGKILLed shim.
+    if [[ -f "/run/jrunc-shim/s/${f##*/}" ]]; then
+      log "removing pod shim advertisement /run/jrunc-shim/s/${f##*/}"
+      rm -f "/run/jrunc-shim/s/${f##*/}"
+    fi
+    [[ -S "$f" ]] || continue
     log "removing shim socket $f"
     rm -f "$f"
   done

@@ -122,6 +122,11 @@ class BootstrapIT {
                             .setValue(Options.newBuilder().setBinaryName("runc").build().toByteString())))
                     .build();
             Path bundle = bundle("params-id");
+            // The shim's log FIFO, as containerd makes it: the shim says there where its events go.
+            Path log = bundle.resolve("log");
+            dev.jrunc.shim.posix.Posix.mkfifo(log.toString(), 0600);
+            int logReader = dev.jrunc.shim.posix.Posix.open(log.toString(),
+                    dev.jrunc.shim.posix.Posix.O_RDONLY | dev.jrunc.shim.posix.Posix.O_NONBLOCK, 0);
             Map<String, String> env = Map.of("TTRPC_ADDRESS", "/nowhere.ttrpc", "GRPC_ADDRESS", containerd.address(),
                     "NAMESPACE", containerd.namespace(), "MAX_SHIM_VERSION", "2");
 
@@ -136,8 +141,11 @@ class BootstrapIT {
             assertEquals(expected, result.getAddress(), "in the socket folder BootstrapParams named, for its instance id");
             long daemon = daemons.get(daemons.size() - 1);
             assertTrue(Procs.arguments(daemon).containsAll(List.of("-id", "params-id")), Procs.arguments(daemon).toString());
-            assertTrue(environ(daemon).contains("TTRPC_ADDRESS=unix://" + containerd.ttrpcAddress()),
-                    "events go to the address in BootstrapParams");
+            StringBuilder said = new StringBuilder();
+            Procs.await("the shim logs where its events go", () -> readInto(logReader, said).contains("shim serving"));
+            dev.jrunc.shim.posix.Posix.close(logReader);
+            assertTrue(said.toString().contains("events to unix://" + containerd.ttrpcAddress() + ")"),
+                    "events go to the address in BootstrapParams, not TTRPC_ADDRESS: " + said);
             connectAndShutDown(result.getAddress(), "params-id");
         } finally {
             try (var files = Files.list(socketDir)) {
@@ -196,9 +204,18 @@ class BootstrapIT {
         return output;
     }
 
-    private static String environ(long pid) throws Exception {
-        return new String(Files.readAllBytes(Path.of("/proc", String.valueOf(pid), "environ")), StandardCharsets.UTF_8)
-                .replace('\0', '\n');
+    /** What the non-blocking fd has now, appended to {@code text}. */
+    private static String readInto(int fd, StringBuilder text) {
+        byte[] buffer = new byte[4096];
+        try {
+            int n;
+            while ((n = dev.jrunc.shim.posix.Posix.read(fd, buffer, buffer.length)) > 0) {
+                text.append(new String(buffer, 0, n, StandardCharsets.UTF_8));
+            }
+        } catch (java.io.IOException nothingNow) {
+            // EAGAIN: nothing more for now
+        }
+        return text.toString();
     }
 
     private static Object normalize(Object version) {
