@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-import dev.jrunc.shim.posix.Posix;
 
 /**
  * How the launcher finds a running shim without starting a JVM. A shim, once it serves, writes
@@ -46,7 +45,7 @@ final class Advertisement {
         try {
             Files.createDirectories(file.getParent());
             Path temporary = file.resolveSibling("." + file.getFileName());
-            Files.writeString(temporary, Posix.getpid() + " " + socket);
+            Files.writeString(temporary, ProcessHandle.current().pid() + " " + socket);   // not Posix: no native binding before the answer
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             // see above

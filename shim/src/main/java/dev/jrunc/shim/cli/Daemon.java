@@ -83,11 +83,9 @@ final class Daemon {
         if (mode == ShimMode.SHARED) {
             endWhenIdle(tasks, server, ttrpcAddress, stop::countDown);
         }
-        // The JVM's own uptime (the process start time the kernel reports is only to a 10 ms tick and a boot time
-        // in whole seconds). Read after the server started: the listener is already taking containerd's calls.
-        long uptime = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
-        LOG.log(System.Logger.Level.INFO, "shim serving {0} (pid {1}, ready {2} ms after the JVM started; events to {3})",
-                socket, String.valueOf(Posix.getpid()), String.valueOf(uptime), ttrpcAddress.isEmpty() ? "the log" : ttrpcAddress);
+        // Read after the server started: the listener is already taking containerd's calls.
+        LOG.log(System.Logger.Level.INFO, "shim serving {0} (pid {1}, ready {2} ms after the process started; events to {3})",
+                socket, String.valueOf(Posix.getpid()), ProcessAge.millis(), ttrpcAddress.isEmpty() ? "the log" : ttrpcAddress);
 
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop(server, socket, advertisement, publisher);

@@ -85,10 +85,9 @@ public final class Main implements Callable<Integer> {
 
     private static int run(ShimFlags flags, String action) throws Exception {
         return switch (action) {
-            case "start" -> {
-                ShimLogging.silence();
-                yield StartCommand.run(flags);
-            }
+            // start logs nothing before its answer (its stderr is containerd's pipe, read as the address), and
+            // touches no logging at all until then: java.util.logging's start-up would be on every container's path.
+            case "start" -> StartCommand.run(flags);
             case "delete" -> {
                 ShimLogging.silence();
                 yield DeleteCommand.run(flags);

@@ -98,7 +98,7 @@ final class StartCommand {
             ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 listener.bind(UnixDomainSocketAddress.of(socket), BACKLOG);
-                Posix.chmod(socket.toString(), 0600);
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
                 return listener;
             } catch (BindException e) {
                 listener.close();
@@ -176,6 +176,16 @@ final class StartCommand {
      * (a human running start by hand) is left alone.
      */
     private static byte[] readStdin() throws IOException {
-        return Posix.isTerminal(0) ? new byte[0] : System.in.readAllBytes();
+        return stdinIsTerminal() ? new byte[0] : System.in.readAllBytes();
+    }
+
+    /** Without the native bindings (their start-up is not to be on the path of containerd's answer). */
+    private static boolean stdinIsTerminal() {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException e) {
+            return false;
+        }
     }
 }
