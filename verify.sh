@@ -3,13 +3,18 @@
 #
 #   ./verify.sh build    install what is missing (containerd, runc, busybox-static, JDK 17, Maven), build the shim
 #   ./verify.sh demo     build if needed, then the main-job demo (RUNTIME=io.containerd.runc.v2 for the Go shim)
-#   ./verify.sh test     build prerequisites, then unit tests and integration tests (mvn verify), then lab checks
+#   ./verify.sh test     build prerequisites, then unit tests and integration tests (mvn verify), then lab checks,
+#                        then the end-to-end tests on containerd 1.7 and 2.1 (fetched from Debian, not installed)
+#   ./verify.sh test --containerd 2.1   the whole suite against another containerd line (1.7, 2.1)
+#   ./verify.sh containerd 2.1          fetch a containerd line into /var/cache/jrunc and say where it is
+#   ./verify.sh lines    what a shim meets on each containerd line (the workbook's transcripts; --update-book)
 #   ./verify.sh jbang …  run JBang (installed, or the labs/jbang bootstrap)
 #   ./verify.sh lint     shellcheck our scripts (if shellcheck is installed)
 #   ./verify.sh lab03    check your exercise of lab 03 (--solution: the solution, and the book's expected output)
 #   ./verify.sh labs     all exercises (--solution: all solutions; --update-book: refresh the book's outputs;
 #                        --solution --repeat N [--busy]: every solution N times, counted, cores kept busy with --busy)
 #   ./verify.sh its      --repeat N [--busy] [CLASS,…]: integration tests N times (default: the concurrent ones)
+#   ./verify.sh lab-feedback   the checks that each kind of learner's mistake is named by its cause (part of test)
 #   ./verify.sh prerequisites [--dry-run]   install what is missing (the dry run only says what)
 #   ./verify.sh docs     render the workbook, HTML and PDF (docs html: HTML only) into docs/target/{student,instructor}
 #   ./verify.sh cri      build if needed, then a pod through containerd's CRI (handlers runc and jrunc) and lab 09
@@ -27,6 +32,8 @@ ROOT=$PWD
 SHIM=$ROOT/shim
 LAUNCHER=$SHIM/target/containerd-shim-jrunc-v2
 TOTALS=""
+# Maven (Debian's, with jansi 2.4) writes ESC[0m when it starts and ends, even in batch mode without colour.
+export MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true"
 
 step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
@@ -206,13 +213,14 @@ report_totals() {
 # Fixture folders left by a crashed test JVM: stop and remove them, and say so.
 clean_leftover_fixtures() {
   local d
-  for d in /run/jrunc/it-*; do
+  for d in "${FIXTURE_ROOT:-/run/jrunc}"/it-*; do
     [[ -d "$d" ]] || continue
     printf 'verify.sh: warning: a test left %s behind; cleaning it\n' "$d" >&2
     "$SHIM/scripts/private-containerd.sh" stop "$d" || true
   done
 }
 
+# run_maven_tests [MVN_ARGS…]: mvn verify in shim/ (with these arguments, e.g. which ITs), totals in TOTALS.
 run_maven_tests() {
   step "running unit and integration tests (mvn verify in shim/)"
   mkdir -p "$SHIM/target"
@@ -221,7 +229,7 @@ run_maven_tests() {
   rm -rf "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports" "$SHIM/target/drills"
   # Full output to a log; on the terminal only progress, test counts and errors.
   set +e
-  (cd "$SHIM" && mvn -B -ntp -Dstyle.color=never verify) 2>&1 | tee "$log" \
+  (cd "$SHIM" && mvn -B -ntp -Dstyle.color=never verify "$@") 2>&1 | tee "$log" \
     | grep --line-buffered -E '^\[INFO\] Running |Tests run:|<<< (FAIL|ERR)|^\[ERROR\]|BUILD (SUCCESS|FAILURE)'
   status=("${PIPESTATUS[@]}")
   set -e
@@ -240,7 +248,7 @@ run_maven_tests() {
   fi
 }
 
-# ---- labs and workbook (issue 3) --------------------------------------------------------------------------------
+# ---- labs and workbook ------------------------------------------------------------------------------------------
 # Each lab is a JBang script, labs/labNN_<name>/LabNN.java (alias labNN in jbang-catalog.json), with an exercise
 # (exercise/…: a TODO(labNN) the learner fills in) and its solution (solution/…, same file name). A lab checks its
 # claims as it runs: exit 0 when all hold, 1 when one does not (it then says what was expected and which TODO to
@@ -320,21 +328,24 @@ lab_solution_check() {
 }
 
 # The untouched exercise fails, and its message points at its TODO (a file that really has that TODO).
+# lab_exercise_fails NN [--stretch]: the same for the stretch exercise.
 lab_exercise_fails() {
   local n=$1 rc=0 pointer file
-  local log="$LAB_RECORD/lab$n-exercise.log"
+  local log="$LAB_RECORD/lab$n-exercise${2:-}.log"
   mkdir -p "$LAB_RECORD"
-  run_lab "$n" >"$log" 2>&1 || rc=$?
+  run_lab "$n" "${@:2}" >"$log" 2>&1 || rc=$?
   pointer=$(grep -oE "look at: +labs/lab${n}_[a-z0-9_]+/exercise/[A-Za-z0-9]+\.java, TODO\(lab$n\)" "$log" | head -n 1 || true)
-  if ((rc != 1)) || [[ -z "$pointer" ]]; then
+  if ((rc != 1 && rc != 3)) || [[ -z "$pointer" ]]; then
     tail -n 30 "$log"
-    die "lab $n: the untouched exercise should fail (exit 1) with a pointer to its TODO; it exited $rc" \
+    die "lab $n: the untouched exercise should fail (exit 1 or 3) with a pointer to its TODO; it exited $rc" \
       "$([[ -n "$pointer" ]] || echo "without such a pointer") (log: $log)"
   fi
   file=$(sed -E 's/^look at: +//; s/, TODO.*$//' <<<"$pointer")
   grep -q "TODO(lab$n)" "$ROOT/$file" || die "lab $n points at $file, which has no TODO(lab$n)"
-  info "lab $n: the untouched exercise fails as it should, pointing at $(sed -E 's/^look at: +//' <<<"$pointer")"
+  info "lab $n: the untouched ${2:+stretch }exercise fails as it should, pointing at $(sed -E 's/^look at: +//' <<<"$pointer")"
 }
+
+has_stretch() { grep -q 'lab.stretch(' "$(lab_dir "$1")/Lab$1.java"; }
 
 # CI's check of one lab: solution and exercise, timed. (Also used by cri() for lab 09.)
 lab_check() {
@@ -346,6 +357,7 @@ lab_check() {
   (lab_solution_check "$n") >"$LAB_RECORD/lab$n-solution.log" 2>&1 || { cat "$LAB_RECORD/lab$n-solution.log"; exit 1; }
   tail -n 1 "$LAB_RECORD/lab$n-solution.log"
   lab_exercise_fails "$n"
+  if has_stretch "$n"; then lab_exercise_fails "$n" --stretch; fi
   LAB_TIMES+=("lab$n $((SECONDS - started))s")
 }
 
@@ -355,6 +367,47 @@ run_lab_checks() {
   local n
   for n in $(lab_numbers); do lab_check "$n"; done
   info "lab check times: ${LAB_TIMES[*]}"
+  lab_feedback_checks
+}
+
+# ---- the learner's feedback: each kind of failure named by its cause ----------------------------------------------
+# Each case runs a lab in a copy of the labs (labs/target/feedback/<case>/, the learner's own exercise untouched),
+# with one broken exercise from labs/feedback/, and checks what the lab and feedback() say.
+
+# feedback_case NAME LAB EXERCISE-FILE (relative to the lab folder) BROKEN-FILE|- EXPECTED-TEXT [ENV=VALUE…]
+feedback_case() {
+  local name=$1 n=$2 target=$3 broken=$4 expected=$5
+  shift 5
+  local copy="$LAB_RECORD/../feedback/$name" rc=0 said
+  rm -rf "$copy"
+  mkdir -p "$copy/shim"
+  cp "$ROOT/jbang-catalog.json" "$copy/"
+  (cd "$ROOT" && tar --exclude=labs/target -cf - labs) | tar -C "$copy" -xf -
+  ln -s "$SHIM/scripts" "$copy/shim/scripts"
+  ln -s "$SHIM/target" "$copy/shim/target"
+  if [[ "$broken" != - ]]; then cp "$ROOT/labs/feedback/$broken" "$copy/labs/$(basename "$(lab_dir "$n")")/$target"; fi
+  (cd "$copy" && env "$@" "$(command -v jbang || echo "$ROOT/labs/jbang")" --quiet -o --fresh "lab$n") >"$copy/run.log" 2>&1 || rc=$?
+  said=$( (feedback "$n" "$rc" "$copy/run.log") 2>&1 || true)
+  if [[ "$said" != *"$expected"* ]]; then
+    tail -n 20 "$copy/run.log"
+    die "feedback for $name: expected a message with \"$expected\"; verify.sh said: $said"
+  fi
+  info "feedback, $name: ${said#verify.sh: FAILED: }"
+}
+
+lab_feedback_checks() {
+  step "the learner's feedback names the cause (labs/feedback/)"
+  feedback_case compile-error 04 exercise/Zombies.java lab04/does-not-compile.java \
+    "your exercise does not compile. javac's first complaint: labs/lab04_reap_zombies/exercise/Zombies.java:"
+  feedback_case exercise-threw 04 exercise/Zombies.java lab04/throws.java "your code threw an exception"
+  grep -q 'at:       labs/lab04_reap_zombies/exercise/Zombies.java:[0-9]* (in reapAll)' "$LAB_RECORD/../feedback/exercise-threw/run.log" \
+    || die "feedback for exercise-threw: the lab did not name the exercise's line"
+  feedback_case wrong-result 04 exercise/Zombies.java lab04/wrong-result.java "Your code returned something the lab did not expect"
+  grep -q 'exitStatus(0x000f) is what containerd reports' "$LAB_RECORD/../feedback/wrong-result/run.log" \
+    || die "feedback for wrong-result: the ✗ did not say which claim"
+  feedback_case machine-lacks-runc 01 - - "could not run" JRUNC_RUNC=/nonexistent/runc
+  grep -q 'runc is missing' "$LAB_RECORD/../feedback/machine-lacks-runc/run.log" \
+    || die "feedback for machine-lacks-runc: the lab did not say that runc is missing"
 }
 
 # ./verify.sh labNN [--solution [--repeat N [--busy]]]: what a learner runs. Without --solution: does MY exercise
@@ -377,11 +430,33 @@ lab_learner() {
     lab_solution_check "$n"
     return
   fi
-  step "lab $n, your exercise: $(cd "$ROOT" && find "labs/$(basename "$(lab_dir "$n")")/exercise" -name '*.java' | paste -sd' ')"
-  run_lab "$n" || rc=$?
+  if ((STRETCH)) && ! has_stretch "$n"; then die "lab $n has no stretch exercise"; fi
+  step "lab $n, your $( ((STRETCH)) && echo "stretch ")exercise: $(cd "$ROOT" && find "labs/$(basename "$(lab_dir "$n")")/exercise" -name '*.java' | paste -sd' ')"
+  local log="$LAB_RECORD/lab$n-last.log"
+  set +e
+  # shellcheck disable=SC2046 # zero or one option
+  run_lab "$n" $( ((STRETCH)) && echo --stretch) 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  feedback "$n" "$rc" "$log"
+}
+
+# What a lab's outcome means for the learner, in one line, by its cause: (exit status, what it printed).
+feedback() {
+  local n=$1 rc=$2 log=$3 where
+  if ((rc == 1)) && grep -q 'Error during compile' "$log"; then
+    where=$(grep -m1 -oE 'labs/lab[0-9]+_[a-z0-9_]+/[a-z]+/[A-Za-z0-9]+\.java:[0-9]+: error: .*' "$log" || true)
+    if [[ "$where" == */exercise/* ]]; then
+      die "lab $n: your exercise does not compile. javac's first complaint: $where"
+    fi
+    die "lab $n does not compile, and not because of your exercise (${where:-see the compiler messages above}): is the shim in ~/.m2 current? ./verify.sh build"
+  fi
   case $rc in
     0) step "lab $n: your exercise passes. Next: $(next_lab "$n")" ;;
-    1) die "lab $n: not yet. The ✗ above says what was expected and which TODO to look at; then run ./verify.sh lab$n again" ;;
+    1) die "lab $n: not yet. Your code returned something the lab did not expect: the ✗ above says what was expected," \
+         "what came instead, and which TODO to look at; then run ./verify.sh lab$n again" ;;
+    3) die "lab $n: your code threw an exception (the ✗ above names it and the line it came from)" ;;
+    4) step "lab $n was skipped: it needs something this machine lacks (above: what, and how to get it)" ;;
     *) die "lab $n could not run (exit $rc, see above); this is not about your exercise" ;;
   esac
 }
@@ -389,10 +464,11 @@ lab_learner() {
 next_lab() {
   local n m
   for m in $(lab_numbers); do if ((10#$m > 10#$1)); then echo "./verify.sh lab$m"; return; fi; done
-  echo "none, that was the last lab"
+  echo "the last lab with an exercise is done; the workbook goes on with the chapters after it (./verify.sh docs)"
 }
 
 SOLUTION=0
+STRETCH=0
 REPEAT=0
 BUSY=0
 UPDATE_BOOK=${UPDATE_BOOK:-0}
@@ -403,7 +479,8 @@ parse_lab_options() {
       --update-book) SOLUTION=1; UPDATE_BOOK=1 ;;
       --repeat) [[ "${2:-}" =~ ^[1-9][0-9]*$ ]] || die "--repeat needs a count (--repeat 20)"; REPEAT=$2; shift ;;
       --busy) BUSY=1 ;;
-      *) die "unknown option $1 (labs take --solution, --update-book, --repeat N, --busy)" ;;
+      --stretch) STRETCH=1 ;;
+      *) die "unknown option $1 (labs take --solution, --stretch, --update-book, --repeat N, --busy)" ;;
     esac
     shift
   done
@@ -462,16 +539,16 @@ stop_busy_cores() {
 # repeat_solutions LAB…: every solution REPEAT times, round by round (so that drift hits all alike), each checked
 # against the book as CI checks it; a table of how often each passed; fails unless all passed every time.
 repeat_solutions() {
-  local -A passed=()
+  local -A passes=()
   local n round failures=0
-  for n in "$@"; do passed[$n]=0; done
+  for n in "$@"; do passes[$n]=0; done
   step "the solutions of lab $* , $REPEAT times each$( ((BUSY)) && echo ", with every core kept busy")"
   ((!BUSY)) || start_busy_cores
   for ((round = 1; round <= REPEAT; round++)); do
     for n in "$@"; do
       local log="$LAB_RECORD/lab$n-repeat-$round.log"
       if (lab_solution_check "$n") >"$log" 2>&1; then
-        passed[$n]=$((passed[$n] + 1))
+        passes[$n]=$((passes[$n] + 1))
         rm -f "$log"
       else
         failures=$((failures + 1))
@@ -482,7 +559,7 @@ repeat_solutions() {
   done
   stop_busy_cores
   step "passed, of $REPEAT runs each$( ((BUSY)) && echo " (every core busy)")"
-  for n in "$@"; do printf '    lab %s  %d of %d\n' "$n" "${passed[$n]}" "$REPEAT"; done
+  for n in "$@"; do printf '    lab %s  %d of %d\n' "$n" "${passes[$n]}" "$REPEAT"; done
   ((failures == 0)) || die "$failures of $((REPEAT * $#)) runs failed (their logs are named above)"
 }
 
@@ -499,7 +576,7 @@ render_docs() {
   [[ -n "${profile[*]}" ]] || info "docs/target/student/index.pdf, docs/target/instructor/index.pdf"
 }
 
-# ---- CRI and the reference VM (issue 5) -------------------------------------------------------------------------
+# ---- CRI and the reference VM -----------------------------------------------------------------------------------
 
 CRI_ITS=CriPodLifecycleIT,JruncRegistrationIT,BuildImagesIT
 
@@ -530,39 +607,217 @@ vm() {
 # of the provisioning scripts; their containerd part (register-jrunc.sh, configure-containerd.sh up to the restart)
 # runs in JruncRegistrationIT.
 vagrant_checks() {
-  step "the VM's recipe: vagrant validate, shellcheck of vagrant/provision"
-  if ! command -v vagrant >/dev/null && command -v apt-get >/dev/null; then
-    info "apt-get install vagrant (Debian's, for \`vagrant validate\` only)"
-    if ((!APT_UPDATED)) && apt-get update -qq; then APT_UPDATED=1; fi
-    DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y -qq --no-install-recommends vagrant >/dev/null 2>&1 || true
-  fi
+  step "the VM's recipe: vagrant validate, shellcheck of vagrant/provision and our own scripts"
+  local tool
+  for tool in vagrant shellcheck; do
+    if ! command -v "$tool" >/dev/null && command -v apt-get >/dev/null; then
+      info "apt-get install $tool (Debian's, for these checks only)"
+      (apt_update_once) >/dev/null 2>&1 && APT_UPDATED=1
+      DEBIAN_FRONTEND=noninteractive timeout 600 apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends "$tool" \
+        >/dev/null 2>&1 || true
+    fi
+  done
   if command -v vagrant >/dev/null; then
     # --ignore-provider: no VirtualBox or libvirt here; the rest (boxes, synced folder, provisioner paths) is checked.
     (cd "$ROOT/vagrant" && vagrant validate --ignore-provider) || die "vagrant validate failed"
   else
-    info "SKIPPED vagrant validate: vagrant is not installed and Debian's package could not be installed"
+    info "SKIPPED vagrant validate, because vagrant is not installed and apt could not install Debian's package"
   fi
   if command -v shellcheck >/dev/null; then
     shellcheck -x -P SCRIPTDIR "$ROOT"/vagrant/provision/*.sh && info "shellcheck: no findings in vagrant/provision"
+    (cd "$ROOT" && shellcheck verify.sh .ci/run labs/jbang shim/scripts/*.sh) && info "shellcheck: no findings in our scripts"
   else
-    info "SKIPPED shellcheck of vagrant/provision: shellcheck is not installed"
+    info "SKIPPED shellcheck, because it is not installed and apt could not install Debian's package"
   fi
 }
 
 test_all() {
   need_root test
+  local line="" failed=()
+  while (($#)); do
+    case $1 in
+      --containerd) line=${2:?--containerd needs a line, e.g. 2.1}; shift 2 ;;
+      *) die "unknown option $1 (./verify.sh test [--containerd LINE])" ;;
+    esac
+  done
   prerequisites
   kubelet_available || true   # fetched now, if it can be, so that the kubelet test runs too
-  run_maven_tests
+  if [[ -n "$line" ]]; then
+    # One line, the whole Maven suite: what a change that concerns one line is checked with.
+    test_line "$line" || failed+=("$line")
+    report_lines
+    ((${#failed[@]} == 0)) || die "the suite failed on containerd $line (reports: shim/target/failsafe-reports)"
+    return
+  fi
+  test_line system || die "the suite failed on the system's containerd (see above)"
   run_lab_checks
   render_docs
   vagrant_checks
+  line_transcript system
+  for line in $OTHER_LINES; do
+    test_line "$line" "$E2E_ITS" || failed+=("$line")
+    line_transcript "$line"
+  done
+  ((${#failed[@]} == 0)) || { report_lines; die "the end-to-end tests failed on containerd ${failed[*]}"; }
   step "all checks passed"
-  # The counts once more as the very last line, where CI looks for them.
-  echo "$TOTALS"
+  # The counts of every line, their sum as the very last line, where CI looks for it.
+  report_lines
 }
 
-# ---- kubelet without a cluster (lab 10) ------------------------------------------------------------------------
+# ---- containerd lines -----------------------------------------------------------------------------------------------
+# The shim must work on every containerd line people run: 1.6 (this machine's, from apt), 1.7 and 2.x. Debian's
+# archive carries 1.7.24 (trixie) and 2.1.9 (sid); their .deb is fetched with an apt configuration of our own (own
+# source list, lists and cache under CONTAINERD_CACHE, nothing else of apt's touched), unpacked with `dpkg -x` into
+# CONTAINERD_CACHE/<version>, and never installed: the system's containerd stays what it is. A test run against such a
+# line exports JRUNC_CONTAINERD_BIN, which private-containerd.sh and the testkit use instead of the system's binaries.
+# Newer lines (2.2, 2.3, 2.4) are in no package here: the workbook's chapter "containerd lines" says how to test them.
+
+CONTAINERD_CACHE=${JRUNC_CONTAINERD_CACHE:-/var/cache/jrunc/containerd}
+# Beside the full suite on the system's containerd, `test` runs the end-to-end tests on these lines (JRUNC_LINES="":
+# none). Each takes a few minutes; the whole of `test` stays within CI's budget.
+OTHER_LINES=${JRUNC_LINES-1.7 2.1}
+# The end-to-end tests: a container run, exec, a TTY, a containerd restart, a shim crash, a CRI pod, the registration
+# script on that line's configuration, and what the shim tells each line (-info, the bootstrap).
+E2E_ITS=RunIT,ExecIT,RestartIT,CrashCleanupIT,CriPodLifecycleIT,SandboxShimIT,JruncRegistrationIT,InfoIT,BootstrapIT,ContainerdVersionIT
+FIXTURE_ROOT=${JRUNC_FIXTURE_ROOT:-/run/jrunc}
+
+# A Debian mirror: JRUNC_DEBIAN_MIRROR, else the one this machine's apt already uses for Debian itself.
+debian_mirror() {
+  local uri
+  if [[ -n "${JRUNC_DEBIAN_MIRROR:-}" ]]; then echo "$JRUNC_DEBIAN_MIRROR"; return; fi
+  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+      /^URIs:/ { uris = $2 } /^Suites:/ { debian = ($0 ~ /(bookworm|trixie|forky|sid)( |$)/) }
+      /^$/ { if (debian && uris) { print uris; exit } uris = ""; debian = 0 }
+      END { if (debian && uris) print uris }' | head -n 1)
+  [[ -n "$uri" ]] || uri=$(awk '$1 == "deb" && $0 ~ / (bookworm|trixie|forky|sid) / { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' \
+    /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
+  [[ -n "$uri" ]] || die "no Debian mirror in this machine's apt sources: set JRUNC_DEBIAN_MIRROR to one"
+  echo "$uri"
+}
+
+# apt-get or apt-cache with our own source list (trixie and sid), lists and package cache: the system's apt state is only read.
+line_apt() {
+  local tool=$1 apt=$CONTAINERD_CACHE/apt
+  shift
+  "$tool" -o Dir::Etc::sourcelist="$apt/sources.list" -o Dir::Etc::sourceparts=- -o Dir::State::Lists="$apt/lists" \
+    -o Dir::Cache="$apt/cache" -o APT::Sandbox::User=root "$@"
+}
+
+# containerd_line LINE: the folder with that line's containerd, ctr and containerd-shim-runc-v2, fetched once.
+# LINE is a version prefix (1.7, 2.1, 2.1.9); the newest version of Debian's trixie or sid that starts with it wins.
+containerd_line() {
+  local line=$1 apt=$CONTAINERD_CACHE/apt version dir deb keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [[ "$line" =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?$ ]] || die "not a containerd line: $line (e.g. 1.7 or 2.1)"
+  if [[ -f "$CONTAINERD_CACHE/line-$line" ]]; then
+    dir=$(cat "$CONTAINERD_CACHE/line-$line")
+    if [[ -x "$dir/usr/bin/containerd" && -x "$dir/usr/bin/ctr" ]]; then echo "$dir/usr/bin"; return; fi
+  fi
+  if ! command -v apt-get >/dev/null || ! command -v dpkg >/dev/null; then die "fetching containerd $line needs apt-get and dpkg"; fi
+  [[ -f "$keyring" ]] || apt_install debian-archive-keyring >&2
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs"
+  printf 'deb [signed-by=%s] %s %s main\n' "$keyring" "$(debian_mirror)" trixie "$keyring" "$(debian_mirror)" sid \
+    >"$apt/sources.list"
+  info "apt-get update (own lists in $apt: Debian trixie and sid)" >&2
+  line_apt apt-get update -qq >&2 || die "apt-get update of trixie and sid failed (see above)"
+  version=$(line_apt apt-cache madison containerd 2>/dev/null | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' \
+    | awk -v l="$line" 'index($0, l ".") == 1 || index($0, l "~") == 1 || index($0, l "+") == 1 || $0 == l' \
+    | sort -V -r | head -n 1)
+  [[ -n "$version" ]] || die "Debian's trixie and sid have no containerd $line (they have: $(line_apt apt-cache madison containerd \
+    | awk -F'|' '{ gsub(/ /, "", $2); printf "%s ", $2 }'))"
+  info "apt-get download containerd=$version" >&2
+  (cd "$apt/debs" && line_apt apt-get download -qq "containerd=$version" >&2) || die "could not download containerd $version"
+  deb=$(find "$apt/debs" -name "containerd_${version//[:]/%3a}_*.deb" | head -n 1)
+  [[ -f "$deb" ]] || die "the download of containerd $version left no .deb in $apt/debs"
+  dir=$CONTAINERD_CACHE/${version//[:~+]/_}
+  rm -rf "$dir"
+  dpkg -x "$deb" "$dir" || die "dpkg -x $deb failed"
+  "$dir/usr/bin/containerd" --version >/dev/null 2>&1 \
+    || die "containerd $version does not run here: $("$dir/usr/bin/containerd" --version 2>&1 | head -n 1)"
+  echo "$dir" >"$CONTAINERD_CACHE/line-$line"
+  info "containerd $version unpacked in $dir (not installed)" >&2
+  echo "$dir/usr/bin"
+}
+
+# ./verify.sh containerd LINE: fetch a line and say where it is (for a hand-run private containerd: JRUNC_CONTAINERD_BIN).
+containerd_fetch() {
+  need_root containerd
+  local bin
+  bin=$(containerd_line "${1:?usage: ./verify.sh containerd LINE (e.g. 2.1)}")
+  step "$("$bin/containerd" --version | awk '{ print "containerd " $3 }') in $bin"
+  info "use it: JRUNC_CONTAINERD_BIN=$bin shim/scripts/private-containerd.sh start /run/jrunc/try"
+}
+
+# test_line LINE [ITS]: the suite (only the integration tests ITS, if given) against containerd LINE ("system": the
+# system's). Prints the line's counts and adds them to LINE_TOTALS; returns mvn's status.
+LINE_TOTALS=()
+test_line() {
+  local line=$1 its=${2:-} bin="" version rc=0
+  local -a args=(-Djrunc.fixtureRoot="$FIXTURE_ROOT")
+  if [[ "$line" != system ]]; then bin=$(containerd_line "$line"); fi
+  version=$("${bin:+$bin/}containerd" --version | awk '{ print $3 }')
+  if [[ -n "$its" ]]; then
+    args+=(-Dtest=NoUnitTestsHere -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$its")
+    step "containerd $version: the end-to-end tests ($its)"
+  else
+    step "containerd $version: the whole suite"
+  fi
+  # A subshell: run_maven_tests ends verify.sh on a failure, and the other lines' summaries must still be shown.
+  (JRUNC_CONTAINERD_BIN=$bin run_maven_tests "${args[@]}") || rc=$?
+  TOTALS=$(report_totals)
+  LINE_TOTALS+=("containerd $version: $TOTALS")
+  return "$rc"
+}
+
+# The workbook's chapter "containerd lines" shows what shim/scripts/containerd-line-tour.sh prints on each line:
+# docs/src/expected/lines-<major.minor>.txt. line_transcript LINE checks that it still prints that (UPDATE_BOOK=1:
+# refreshes the book instead).
+line_transcript() {
+  local line=$1 bin="" version name out rc=0
+  if [[ "$line" != system ]]; then bin=$(containerd_line "$line"); fi
+  version=$("${bin:+$bin/}containerd" --version | awk '{ print $3 }')
+  name=lines-$(sed -E 's/^v?([0-9]+\.[0-9]+).*/\1/' <<<"$version").txt
+  mkdir -p "$LAB_RECORD"
+  out=$LAB_RECORD/$name
+  JRUNC_CONTAINERD_BIN=$bin "$SHIM/scripts/containerd-line-tour.sh" "$FIXTURE_ROOT/tour" >"$out" 2>"$out.log" || rc=$?
+  ((rc == 0)) || { cat "$out.log" >&2; die "containerd-line-tour.sh failed on containerd $version"; }
+  if [[ "${UPDATE_BOOK:-0}" == 1 ]]; then
+    cp "$out" "$BOOK_EXPECTED/$name"
+    info "updated docs/src/expected/$name"
+  elif ! diff -u "$BOOK_EXPECTED/$name" "$out"; then
+    die "on containerd $version the tour prints something else than the workbook shows (docs/src/expected/$name, diff" \
+      "above); if intended: ./verify.sh lines --update-book"
+  else
+    info "containerd $version: the tour prints what the workbook shows (docs/src/expected/$name)"
+  fi
+}
+
+# ./verify.sh lines [--update-book]: the tour on the system's containerd and on OTHER_LINES.
+lines_tour() {
+  need_root lines
+  build_if_needed
+  case "${1:-}" in
+    --update-book) UPDATE_BOOK=1 ;;
+    "") ;;
+    *) die "unknown option $1 (./verify.sh lines [--update-book])" ;;
+  esac
+  local line
+  for line in system $OTHER_LINES; do
+    step "the containerd-lines tour on containerd ${line/system/of the system}"
+    line_transcript "$line"
+  done
+}
+
+# The counts of every line run, one line each, and their sum as the closing line.
+report_lines() {
+  local entry
+  step "suite summaries per containerd line"
+  for entry in "${LINE_TOTALS[@]}"; do info "$entry"; done
+  printf '%s\n' "${LINE_TOTALS[@]}" | awk '
+    { for (i = 1; i <= NF; i++) { if ($i == "passed,") p += $(i-1); if ($i == "failed,") f += $(i-1); if ($i == "skipped") s += $(i-1) } }
+    END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }'
+}
+
+# ---- kubelet without a cluster (lab 10) -------------------------------------------------------------------------
 # kubelet is no part of the repository. Lab 10 and KubeletDifferentialIT use JRUNC_KUBELET, else `kubelet` on PATH,
 # else the official release KUBELET_RELEASE, which verify.sh downloads once from dl.k8s.io into
 # KUBELET_CACHE/<release>/kubelet (where the lab and the test look too) and uses only if its SHA-256 is the one pinned
@@ -687,7 +942,7 @@ kubelet_checks() {
   lab_check 10
 }
 
-# ---- benchmark (issue 6) ----------------------------------------------------------------------------------------
+# ---- benchmark --------------------------------------------------------------------------------------------------
 # The Go shim and ours (per-pod and shared) side by side under one private containerd; not part of `test`, and it
 # asserts nothing about speed. Knobs (BENCH_N, BENCH_MEM_COUNTS, …): the header of shim/scripts/bench.sh.
 bench() {
@@ -714,7 +969,7 @@ bench_publish() {
   step "published $(head -n 1 "$to/results.txt") to docs/src/bench/ and docs/src/images/ (commit them)"
 }
 
-# ---- reliability drills (issue 7) -------------------------------------------------------------------------------
+# ---- reliability drills -----------------------------------------------------------------------------------------
 # Each drill is an integration test through a private containerd (shim/src/test/java/dev/jrunc/shim/it), so `test`
 # runs them all, at the sizes of DrillKnobs.java. `soak` runs them again, bigger (any JRUNC_DRILL_* set by hand
 # wins); `soak NAME` runs one drill at test's size: the workbook's chapter "Drills" gives one such command per drill.
@@ -785,9 +1040,9 @@ repeat_its() {
   done
   ((REPEAT > 0)) || die "./verify.sh its needs --repeat N"
   build_if_needed
-  local -A passed=() ran=()
+  local -A passes=() ran=()
   IFS=, read -r -a names <<<"$classes"
-  for class in "${names[@]}"; do passed[$class]=0; ran[$class]=0; done
+  for class in "${names[@]}"; do passes[$class]=0; ran[$class]=0; done
   step "integration tests $classes, $REPEAT times$( ((BUSY)) && echo ", with every core kept busy")"
   ((!BUSY)) || start_busy_cores
   mkdir -p "$SHIM/target/repeat"
@@ -807,7 +1062,7 @@ repeat_its() {
       bad=$(grep -o -m1 -E 'failures="[0-9]*"' "$report" | tr -dc 0-9)
       bad=$((bad + $(grep -o -m1 -E 'errors="[0-9]*"' "$report" | tr -dc 0-9)))
       if ((tests > 0 && bad == 0)); then
-        passed[$class]=$((passed[$class] + 1))
+        passes[$class]=$((passes[$class] + 1))
       else
         cp "$report" "$SHIM/target/repeat/round-$round-$class.xml"
         info "round $round: $class FAILED (shim/target/repeat/round-$round-$class.xml)"
@@ -819,8 +1074,8 @@ repeat_its() {
   step "passed, of $REPEAT runs each$( ((BUSY)) && echo " (every core busy)")"
   local failures=0
   for class in "${names[@]}"; do
-    printf '    %-22s %d of %d\n' "$class" "${passed[$class]}" "$REPEAT"
-    failures=$((failures + REPEAT - passed[$class]))
+    printf '    %-22s %d of %d\n' "$class" "${passes[$class]}" "$REPEAT"
+    failures=$((failures + REPEAT - passes[$class]))
   done
   ((failures == 0)) || die "$failures runs did not pass (reports and logs in shim/target/repeat/)"
 }
@@ -836,7 +1091,9 @@ case "${1:-help}" in
   build) build ;;
   prerequisites) shift; prerequisites "$@" ;;
   demo) demo ;;
-  test) test_all ;;
+  test) shift; test_all "$@" ;;
+  containerd) shift; containerd_fetch "$@" ;;
+  lines) shift; lines_tour "$@" ;;
   jbang) shift; jbang_cmd "$@" ;;
   lint) lint ;;
   docs) shift; prerequisites; render_docs "${1:-}" ;;
@@ -848,6 +1105,7 @@ case "${1:-help}" in
   bench) shift; bench "$@" ;;
   soak) shift; soak "$@" ;;
   its) shift; repeat_its "$@" ;;
+  lab-feedback) need_root lab-feedback; shim_for_labs; mkdir -p "$LAB_RECORD"; lab_feedback_checks ;;
   help | -h | --help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -17,13 +17,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <pre>
  *   jbang lab03                 run the lab with the learner's exercise (labs/lab03_subreaper/exercise/…)
  *   jbang lab03 --solution      run it with the solution instead
+ *   jbang lab03 --stretch       the optional stretch exercise too (exercise/…Stretch…; the main part runs the solution)
  *   jbang lab03 --hold          stop before cleaning up, to look around with ps in another terminal
  *   jbang lab03 --record DIR    also write DIR/lab03.txt (the normalized transcript) and DIR/lab03-tree.svg
  * </pre>
  *
  * Exit status: 0 every claim held; 1 a claim failed (the message says what was expected and which TODO to look
- * at); 2 the lab could not run (not root, a tool missing, …); 3 skipped: it needs something this machine does not
- * offer and the learner may bring (a kubelet), and it says what and how to get it.
+ * at); 2 the lab could not run (not root, a tool missing, …); 3 the learner's exercise threw an exception (the
+ * message names it and the line of the exercise it came from); 4 skipped: it needs something this machine does not
+ * offer and the learner may bring (a kubelet), and it says what and how to get it. JBang itself exits 1 when the
+ * exercise does not compile; verify.sh tells that apart by javac's messages.
  *
  * <p>The labs work under {@code /run/jrunc}; {@code JRUNC_LAB_ROOT} moves them elsewhere (the book still says
  * {@code /run/jrunc}).
@@ -65,10 +68,14 @@ public final class Lab {
 
     private static final long PROOF_DEADLINE_MILLIS = 60_000;
     private static final Path DEFAULT_ROOT = Path.of("/run/jrunc");
+    /** The exit status of a lab that could not run here for want of something the learner can add. */
+    public static final int SKIPPED = 4;
 
     private final String number;
     private final String title;
-    private final String exercise;
+    private String exercise;          // the file whose TODO a failure points at: the main exercise, or the stretch one
+    private final boolean stretch;
+    private boolean inStretch;
     private final boolean solution;
     private final boolean hold;
     private final Path record;
@@ -86,6 +93,7 @@ public final class Lab {
         List<String> flags = List.of(args);
         this.solution = flags.contains("--solution") || "1".equals(System.getenv("JRUNC_SOLUTION"));
         this.hold = flags.contains("--hold");
+        this.stretch = flags.contains("--stretch");
         int r = flags.indexOf("--record");
         this.record = r >= 0 && r + 1 < flags.size() ? Path.of(flags.get(r + 1)).toAbsolutePath() : null;
         this.repo = findRepository();
@@ -115,8 +123,9 @@ public final class Lab {
 
     private int run(Body body) {
         out.say("jrunc lab " + number + ": " + title);
-        System.out.println("(" + (solution ? "running the solution: " + solutionFile() : "running your exercise: " + exercise
-                + "; the solution: --solution") + ")");
+        System.out.println("(" + (solution ? "running the solution: " + solutionFile()
+                : stretch ? "running the solution for the main part, then your stretch exercise"
+                : "running your exercise: " + exercise + "; the solution: --solution") + ")");
         Thread hook = new Thread(this::cleanUp, "lab-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         int status;
@@ -130,19 +139,18 @@ public final class Lab {
         } catch (Skipped e) {
             out.blank();
             out.say("lab " + number + " " + e.getMessage());
-            status = 3;
+            status = SKIPPED;
         } catch (CannotRun e) {
             out.blank();
             out.say("lab " + number + " could not run: " + e.getMessage());
             status = 2;
         } catch (Exception | Error e) {
-            out.blank();
-            out.say("lab " + number + " broke: " + e);
-            e.printStackTrace();
-            status = 2;
+            status = threw(e);
         }
-        if (status == 0 && hold && System.console() != null) {
-            System.out.println("\n(--hold: everything is still running; look around, then press Enter to clean up)");
+        if (hold && System.console() != null) {
+            // Held whatever the outcome: a failed lab is exactly when one wants to look around.
+            System.out.println("\n(--hold: " + (status == 0 ? "the lab passed" : "the lab stopped here")
+                    + "; everything it started still runs; look around, then press Enter to clean up)");
             try {
                 System.in.read();
             } catch (IOException ignored) {
@@ -156,7 +164,7 @@ public final class Lab {
             // the hook is running or ran
         }
         out.blank();
-        out.say(status == 0 ? "Lab " + number + " passed." : status == 3 ? "Lab " + number + " was skipped." : "Lab " + number + " did not pass.");
+        out.say(status == 0 ? "Lab " + number + " passed." : status == SKIPPED ? "Lab " + number + " was skipped." : "Lab " + number + " did not pass.");
         writeRecord();
         return status;
     }
@@ -167,8 +175,43 @@ public final class Lab {
         return out;
     }
 
+    /** Run the solution for the main exercise: with --solution, and with --stretch (the stretch builds on it). */
     public boolean solution() {
-        return solution;
+        return solution || stretch;
+    }
+
+    /**
+     * The optional stretch exercise, after the main part: {@code exerciseFile} (relative to the repository, like
+     * the main exercise; its solution under solution/) and the part of the lab that checks it. Without --stretch
+     * (and without --solution) it is announced and skipped; with --stretch it runs the learner's stretch
+     * exercise, and a failure points at its TODO; with --solution, the stretch solution.
+     *
+     * @param part receives true when the solution is to be used, false for the learner's stretch exercise
+     */
+    public void stretch(String title, String exerciseFile, StretchPart part) throws Exception {
+        if (!solution && !stretch) {
+            out.step("Stretch exercise (optional): " + title);
+            out.say("For when the main exercise is done: " + exerciseFile + ", TODO(lab" + number + "). Check it with",
+                    "./verify.sh lab" + number + " --stretch (the main part then runs the solution).");
+            return;
+        }
+        out.step("Stretch exercise: " + title);
+        String main = exercise;
+        exercise = exerciseFile;
+        inStretch = true;
+        part.run(this, solution);
+        inStretch = false;
+        exercise = main;
+    }
+
+    /** Whether the code running now is a solution (so a failure is the machine's or the lab's, not the learner's). */
+    private boolean runningSolution() {
+        return solution || (stretch && !inStretch);
+    }
+
+    /** The body of a stretch exercise's part; {@code solution}: use the stretch solution, not the learner's file. */
+    public interface StretchPart {
+        void run(Lab lab, boolean solution) throws Exception;
     }
 
     public Path repo() {
@@ -223,9 +266,9 @@ public final class Lab {
     }
 
     private ClaimFailed stop(String claim, List<String> lines) {
-        if (solution) {
+        if (runningSolution()) {
             lines.add("look at:  the solution itself failed (" + solutionFile() + "): the machine or the shim differs");
-            lines.add("          from what this lab expects; see \"If it fails\" in chapter " + number + " of the workbook");
+            lines.add("          from what this lab expects; see \"If it fails\" under \"Lab " + number + "\" in the workbook");
         } else {
             lines.add("look at:  " + exercise + ", TODO(lab" + number + ")");
         }
@@ -235,7 +278,10 @@ public final class Lab {
 
     /** Prints a snapshot like ps --forest and keeps it as a panel of this chapter's picture. */
     public void show(ProcessTree tree) {
-        tree.snapshot();
+        // ps's STAT of a multi-threaded process is its first thread's: R for the instant that thread runs (or is
+        // about to). What the picture means does not change with that instant, so take it when nothing runs.
+        await("the processes of \"" + tree.title() + "\" are between two steps (none in state R or D)",
+                () -> tree.snapshot().nodes().stream().noneMatch(n -> n.proc().state() == 'R' || n.proc().state() == 'D'));
         out.say(tree.title() + ":");
         tree.nodes().forEach(n -> out.normalizer().pid(n.pid()));
         out.table(tree.realLines(), () -> tree.bookLines(out.normalizer()));
@@ -260,6 +306,41 @@ public final class Lab {
     }
 
     // --- internals ------------------------------------------------------------------------------------------------
+
+    /**
+     * An exception nobody caught. If it came out of the exercise (a frame of the exercise's package on its way),
+     * that is the learner's to fix: say what was thrown and from which line, and point at the TODO (status 3).
+     * Otherwise the lab itself broke (status 2), which is not the learner's doing.
+     */
+    private int threw(Throwable e) {
+        String mine = runningSolution() ? ".solution." : ".exercise.";
+        String labPackage = exercise.replaceAll("^labs/([^/]+)/.*$", "$1");
+        StackTraceElement frame = null;
+        for (Throwable t = e; t != null && frame == null; t = t.getCause()) {
+            for (StackTraceElement f : t.getStackTrace()) {
+                if (f.getClassName().startsWith(labPackage + mine)) {
+                    frame = f;
+                    break;
+                }
+            }
+        }
+        out.blank();
+        if (frame == null || runningSolution()) {
+            out.say("lab " + number + " broke: " + e);
+            e.printStackTrace();
+            return 2;
+        }
+        String file = exercise.substring(0, exercise.lastIndexOf('/') + 1) + frame.getFileName();
+        List<String> lines = new ArrayList<>();
+        lines.add("thrown:   " + e);
+        lines.add("at:       " + file + ":" + frame.getLineNumber() + " (in " + frame.getMethodName() + ")");
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            lines.add("cause:    " + cause);
+        }
+        lines.add("look at:  " + exercise + ", TODO(lab" + number + ")");
+        out.failed("Your code threw an exception, so the lab cannot go on", lines);
+        return 3;
+    }
 
     private String solutionFile() {
         return exercise.replace("/exercise/", "/solution/");

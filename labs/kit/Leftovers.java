@@ -28,8 +28,8 @@ final class Leftovers {
             try (Stream<Path> containers = Files.list(runcRoot)) {
                 for (Path c : containers.toList()) {
                     String id = c.getFileName().toString();
-                    Sh.run("runc", "--root", runcRoot.toString(), "kill", id, "KILL");
-                    Sh.run("runc", "--root", runcRoot.toString(), "delete", "--force", id);
+                    Sh.run(RuncBundle.RUNC, "--root", runcRoot.toString(), "kill", id, "KILL");
+                    Sh.run(RuncBundle.RUNC, "--root", runcRoot.toString(), "delete", "--force", id);
                 }
             }
         }

@@ -20,6 +20,9 @@ import dev.jrunc.shim.json.Json;
 public final class RuncBundle {
     static final String RUNC_ROOT = "runc";
 
+    /** The runc the labs run: {@code runc} from the PATH, or the program JRUNC_RUNC names (a runc of your own). */
+    public static final String RUNC = System.getenv().getOrDefault("JRUNC_RUNC", "runc");
+
     private RuncBundle() {
     }
 
@@ -44,7 +47,11 @@ public final class RuncBundle {
         Path rootfs = busyboxRootfs(lab);
         Path bundle = lab.work().resolve(name);
         Files.createDirectories(bundle);
-        Sh.Result spec = Sh.run("runc", "spec", "--bundle", bundle.toString());
+        Sh.Result spec = Sh.run(RUNC, "spec", "--bundle", bundle.toString());
+        if (spec.status() == 127) {
+            throw new Lab.CannotRun("runc is missing (" + RUNC + ": " + spec.stderr().trim() + "): apt-get install runc,"
+                    + " or point JRUNC_RUNC at one");
+        }
         if (!spec.ok()) {
             throw new Lab.CannotRun("runc spec failed: " + spec.combined());
         }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench.sh — the Go shim and ours side by side under one private containerd: `./verify.sh bench` runs this.
 #
-# Measures (issue 6), alternating the shims round by round so that machine drift cancels:
+# Measures, alternating the shims round by round so that machine drift cancels:
 #   mem       RSS and PSS of all shim processes with 1, 10, 50 running containers, per mode
 #   run       ctr run --rm /bin/true, and the floor: runc run of the same bundle without containerd or shim
 #   cold      the start and delete subcommands alone, run as containerd runs them
@@ -19,6 +19,8 @@
 #   BENCH_OUT [shim/target/bench]   BENCH_DIR [/run/jrunc/bench] (the private containerd's folder)
 #   JRUNC_SHIM_DIR [shim/target]    the folder whose containerd-shim-jrunc{,-shared}-v2 are measured
 #   JRUNC_JAVA                      the launcher's java (e.g. a wrapper adding JVM flags, to try them without a build)
+#   JRUNC_SHARED_LINGER [1h]        the shared shim's linger: the shared mode is measured warm, and its rounds
+#                                   alternate with the other shims' for longer than the default minute
 # A quick look: BENCH_N=3 BENCH_COLD_N=2 BENCH_STATE_N=50 BENCH_CREATE_N=1 BENCH_MEM_COUNTS=1,5 BENCH_PARALLEL_REPS=1
 #
 #   bench.sh --render DIR/results.json   draw the table and chart of a saved run again (into DIR; no root needed)
@@ -40,6 +42,8 @@ export JRUNC_SHIM_DIR
 JRUNC_SHIM_DIR=$(realpath -m "${JRUNC_SHIM_DIR:-$SHIM/target}")
 SYSTEM_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH="$PATH:$SYSTEM_PATH"
+# containerd (started below) hands its environment to the shims.
+export JRUNC_SHARED_LINGER=${JRUNC_SHARED_LINGER:-1h}
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }

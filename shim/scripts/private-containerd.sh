@@ -23,6 +23,10 @@
 # Environment:
 #   JRUNC_SHIM_DIR   directory put first on containerd's PATH, so runtime io.containerd.jrunc.v2 resolves to
 #                    JRUNC_SHIM_DIR/containerd-shim-jrunc-v2 (default: <repo>/shim/target)
+#   JRUNC_CONTAINERD_BIN  a folder with another containerd, its ctr and its containerd-shim-runc-v2 (e.g. one that
+#                    `verify.sh containerd 2.1` unpacked): used instead of those on PATH, and put on containerd's
+#                    PATH right after JRUNC_SHIM_DIR so that io.containerd.runc.v2 is that line's Go shim too.
+#                    Recorded at start: stop, restart and env keep using the same binaries.
 #   CRI=1            keep the CRI plugin enabled (off by default: it is slow to start and not needed by ctr),
 #                    with CRI handlers runc and jrunc, the sandbox image SANDBOX_IMAGE, CNI folders under DIR/cni,
 #                    and the images of build-images.sh imported into namespace k8s.io (no registry is needed)
@@ -43,6 +47,11 @@ DEFAULT_SHIM_DIR=$(realpath -m "$SCRIPT_DIR/../target")
 SHIM_SOCKET_DIR=/run/containerd/s
 RUNC_STATE_ROOT=/run/containerd/runc
 SYSTEM_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+# containerd and ctr: the system's, or those of JRUNC_CONTAINERD_BIN (use_binaries sets them for one DIR).
+CONTAINERD=containerd
+CTR=ctr
+CONTAINERD_BIN=""
 
 log() { echo "private-containerd: $*" >&2; }
 die() { echo "private-containerd: error: $*" >&2; exit 1; }
@@ -149,7 +158,7 @@ containerd_pids() {
 answers() {
   local sock=$1
   [[ -S "$sock" ]] || return 1
-  timeout 5 ctr --address "$sock" --connect-timeout 2s version >/dev/null 2>&1
+  timeout 5 "$CTR" --address "$sock" --connect-timeout 2s version >/dev/null 2>&1
 }
 
 # Send SIG to PIDS, wait up to SECS for them to die; prints the survivors.
@@ -172,19 +181,56 @@ signal_and_wait() {
 check_prerequisites() {
   [[ $(id -u) == 0 ]] || die "must run as root (containerd, runc and the shims need it)"
   local tool missing=()
-  for tool in containerd ctr runc; do
+  for tool in "$CONTAINERD" "$CTR" runc; do
     PATH="$PATH:$SYSTEM_PATH" command -v "$tool" >/dev/null || missing+=("$tool")
   done
   ((${#missing[@]} == 0)) || die "missing ${missing[*]}: apt-get install -y containerd runc"
 }
 
+# Which containerd and ctr serve DIR: those recorded when it started, else JRUNC_CONTAINERD_BIN, else PATH's.
+use_binaries() {
+  local dir=$1 bin=${JRUNC_CONTAINERD_BIN:-}
+  if [[ -f "$dir/containerd-bin" ]]; then
+    bin=$(cat "$dir/containerd-bin")
+    if [[ ! -x "$bin/ctr" ]]; then
+      log "the containerd this folder was started with ($bin) is gone; using the one on PATH"
+      return 0
+    fi
+  fi
+  if [[ -n "$bin" ]]; then
+    bin=$(realpath -m -- "$bin")
+    [[ -x "$bin/containerd" && -x "$bin/ctr" ]] || die "JRUNC_CONTAINERD_BIN=$bin has no executable containerd and ctr"
+    CONTAINERD_BIN=$bin CONTAINERD=$bin/containerd CTR=$bin/ctr
+  fi
+}
+
+# The major version of the containerd we run (1 or 2): it decides the configuration file's version.
+containerd_major() {
+  local v
+  v=$("$CONTAINERD" --version 2>/dev/null | awk '{ print $3 }')
+  v=${v#v}
+  [[ "$v" =~ ^([0-9]+)\. ]] || die "cannot tell the version of $CONTAINERD (it says: $("$CONTAINERD" --version 2>&1 | head -n 1))"
+  echo "${BASH_REMATCH[1]}"
+}
+
 write_config() {
+  local dir=$1 cri=$2 level=$3
+  if (($(containerd_major) >= 2)); then
+    write_config_v3 "$dir" "$cri" "$level" >"$dir/config.toml.tmp"
+  else
+    write_config_v2 "$dir" "$cri" "$level" >"$dir/config.toml.tmp"
+  fi
+  mv "$dir/config.toml.tmp" "$dir/config.toml"
+}
+
+# containerd 1.6 and 1.7 read configuration version 2: CRI is one plugin, io.containerd.grpc.v1.cri.
+write_config_v2() {
   local dir=$1 cri=$2 level=$3 disabled
   # Snapshotters that cannot work here only add log noise. (The v1 runtime must stay: 1.6's tasks service
   # refuses to load without it.)
   disabled='"io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"'
   [[ "$cri" == 1 ]] || disabled="\"io.containerd.grpc.v1.cri\", $disabled"
-  cat >"$dir/config.toml.tmp" <<EOF
+  cat <<EOF
 # Written by shim/scripts/private-containerd.sh: a private containerd that keeps everything under $dir.
 version = 2
 root = "$dir/root"
@@ -208,8 +254,8 @@ disabled_plugins = [$disabled]
   [plugins."io.containerd.runtime.v1.linux"]
     runtime_root = "$dir/runc-v1"
 EOF
-  if [[ "$cri" == 1 ]]; then
-    cat >>"$dir/config.toml.tmp" <<EOF
+  [[ "$cri" == 1 ]] || return 0
+  cat <<EOF
 
   [plugins."io.containerd.grpc.v1.cri"]
     # This machine refuses a negative oom_score_adj, which CRI would otherwise give to sandboxes.
@@ -230,14 +276,77 @@ EOF
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
         runtime_type = "io.containerd.runc.v2"
 EOF
-    if [[ "${CRI_JRUNC:-1}" != 0 ]]; then
-      cat >>"$dir/config.toml.tmp" <<EOF
+  [[ "${CRI_JRUNC:-1}" != 0 ]] || return 0
+  cat <<EOF
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.jrunc]
         runtime_type = "io.containerd.jrunc.v2"
 EOF
-    fi
+}
+
+# containerd 2.x reads configuration version 3 (it migrates a version 2 file at every start, with a warning).
+# CRI is three plugins there: io.containerd.cri.v1.runtime (runtimes, CNI, sandboxes), io.containerd.cri.v1.images
+# (the pause image is a pinned image) and io.containerd.grpc.v1.cri (the service itself).
+write_config_v3() {
+  local dir=$1 cri=$2 level=$3 disabled
+  # 2.x has no aufs snapshotter and no v1 runtime any more.
+  disabled='"io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"'
+  if [[ "$cri" != 1 ]]; then
+    disabled="\"io.containerd.grpc.v1.cri\", \"io.containerd.cri.v1.runtime\", \"io.containerd.cri.v1.images\", $disabled"
   fi
-  mv "$dir/config.toml.tmp" "$dir/config.toml"
+  cat <<EOF
+# Written by shim/scripts/private-containerd.sh: a private containerd that keeps everything under $dir.
+version = 3
+root = "$dir/root"
+state = "$dir/state"
+oom_score = 0
+disabled_plugins = [$disabled]
+
+[grpc]
+  address = "$dir/containerd.sock"
+
+[ttrpc]
+  address = "$dir/containerd.sock.ttrpc"
+
+[debug]
+  level = "$level"
+
+[plugins]
+  [plugins."io.containerd.internal.v1.opt"]
+    path = "$dir/opt"
+  # NRI is on by default in 2.x: it would listen on /var/run/nri/nri.sock, one path for every containerd.
+  [plugins."io.containerd.nri.v1.nri"]
+    disable = true
+    socket_path = "$dir/nri.sock"
+EOF
+  [[ "$cri" == 1 ]] || return 0
+  cat <<EOF
+
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    # Built locally and imported at start (import_cri_images): CRI must never try to pull it.
+    sandbox = "${SANDBOX_IMAGE:-localhost/jrunc/pause:1.0}"
+
+  [plugins."io.containerd.cri.v1.runtime"]
+    # This machine refuses a negative oom_score_adj, which CRI would otherwise give to sandboxes.
+    restrict_oom_score_adj = true
+    # Network namespaces under our state dir instead of /var/run/netns.
+    netns_mounts_under_state_dir = true
+    # The host's AppArmor (if any) is not ours to load profiles into.
+    disable_apparmor = true
+    # Our own CNI folders (empty: pods here use the host network), so the host's /etc/cni stays untouched.
+    [plugins."io.containerd.cri.v1.runtime".cni]
+      bin_dirs = ["$dir/cni/bin"]
+      conf_dir = "$dir/cni/net.d"
+    # Declaring any runtime replaces CRI's default table, so runc is declared again beside ours.
+    [plugins."io.containerd.cri.v1.runtime".containerd]
+      default_runtime_name = "${CRI_DEFAULT_RUNTIME:-runc}"
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+EOF
+  [[ "${CRI_JRUNC:-1}" != 0 ]] || return 0
+  cat <<EOF
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.jrunc]
+        runtime_type = "io.containerd.jrunc.v2"
+EOF
 }
 
 # Launch containerd on DIR's existing config and wait until it answers.
@@ -248,12 +357,14 @@ launch() {
   timeout=${START_TIMEOUT:-20}
   echo "---- containerd started by private-containerd.sh at $(date -Is)" >>"$dir/containerd.log"
   # setsid: a Ctrl-C meant for the caller must not reach containerd; the caller's cleanup stops it.
-  # JRUNC_SHIM_DIR first on PATH: containerd resolves runtime io.containerd.jrunc.v2 through its PATH.
+  # JRUNC_SHIM_DIR first on PATH: containerd resolves runtime io.containerd.jrunc.v2 through its PATH (and
+  # JRUNC_CONTAINERD_BIN next: io.containerd.runc.v2 is then the Go shim that came with that containerd).
   # XDG_RUNTIME_DIR: where containerd unpacks a checkpoint for a restore (and never removes it); ours, not /tmp.
   mkdir -p "$dir/tmp"
   (
     cd "$dir"
-    XDG_RUNTIME_DIR="$dir/tmp" PATH="$shim_dir:$PATH:$SYSTEM_PATH" exec setsid containerd --config "$dir/config.toml"
+    XDG_RUNTIME_DIR="$dir/tmp" PATH="$shim_dir:${CONTAINERD_BIN:+$CONTAINERD_BIN:}$PATH:$SYSTEM_PATH" \
+      exec setsid "$CONTAINERD" --config "$dir/config.toml"
   ) </dev/null >>"$dir/containerd.log" 2>&1 &
   pid=$!
   echo "$pid" >"$dir/containerd.pid"
@@ -288,7 +399,7 @@ import_cri_images() {
   fi
   [[ -f "$images" ]] || { log "no image archive at $images"; return 1; }
   log "importing $(basename "$images") into namespace k8s.io"
-  timeout 60 ctr --address "$(sock_of "$dir")" --namespace k8s.io images import "$images" >&2
+  timeout 60 "$CTR" --address "$(sock_of "$dir")" --namespace k8s.io images import "$images" >&2
 }
 
 cmd_start() {
@@ -296,6 +407,7 @@ cmd_start() {
   dir=$(resolve_dir "$1")
   ns=${2:-jrunc}
   [[ "$ns" =~ ^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$ ]] || die "invalid namespace: $ns"
+  use_binaries "$dir"
   check_prerequisites
   if pid=$(recorded_pid "$dir"); then
     die "a containerd is already running for $dir (pid $pid); stop it first: $0 stop $dir"
@@ -306,15 +418,18 @@ cmd_start() {
       || die "$dir exists and was not made by this script; choose another DIR"
     log "cleaning up what an earlier run left in $dir"
     cmd_stop "$dir"
+    CONTAINERD=containerd CTR=ctr CONTAINERD_BIN=""
+    use_binaries "$dir"
   fi
   shim_dir=$(realpath -m "${JRUNC_SHIM_DIR:-$DEFAULT_SHIM_DIR}")
   [[ -x "$shim_dir/containerd-shim-jrunc-v2" ]] \
     || log "note: $shim_dir/containerd-shim-jrunc-v2 does not exist (yet): runtime io.containerd.jrunc.v2 will not resolve"
 
-  log "starting containerd in $dir (namespace $ns$([[ "${CRI:-0}" == 1 ]] && echo ", CRI plugin enabled"))"
+  log "starting $("$CONTAINERD" --version | awk '{ print "containerd " $3 }') in $dir (namespace $ns$([[ "${CRI:-0}" == 1 ]] && echo ", CRI plugin enabled"))"
   mkdir -p "$dir"
   chmod 0711 "$dir"
   echo "$ns" >"$dir/namespace"
+  if [[ -n "$CONTAINERD_BIN" ]]; then echo "$CONTAINERD_BIN" >"$dir/containerd-bin"; fi
   echo "$shim_dir" >"$dir/shim-dir"
   [[ "${CRI_DEFAULT_RUNTIME:-runc}" =~ ^[A-Za-z0-9_-]+$ ]] || die "CRI_DEFAULT_RUNTIME is not a handler name: $CRI_DEFAULT_RUNTIME"
   write_config "$dir" "${CRI:-0}" "${LOG_LEVEL:-info}"
@@ -333,6 +448,7 @@ cmd_start() {
 cmd_restart() {
   local dir pid
   dir=$(resolve_dir "$1")
+  use_binaries "$dir"
   [[ -f "$dir/config.toml" ]] || die "no config in $dir: use start"
   if pid=$(recorded_pid "$dir"); then
     log "stopping containerd pid $pid (SIGTERM; shims and containers keep running)"
@@ -354,7 +470,7 @@ namespaces_of() {
   {
     cat "$dir/namespace" 2>/dev/null || true
     sock=$(sock_of "$dir")
-    if answers "$sock"; then timeout 10 ctr --address "$sock" namespaces ls -q 2>/dev/null || true; fi
+    if answers "$sock"; then timeout 10 "$CTR" --address "$sock" namespaces ls -q 2>/dev/null || true; fi
     for d in "$dir"/state/io.containerd.runtime.v2.task/*/; do [[ -d "$d" ]] && basename "$d"; done
   } | awk 'NF && !seen[$0]++'
 }
@@ -434,6 +550,7 @@ cmd_stop() {
   if [[ -n "$(ls -A "$dir")" && ! -e "$dir/namespace" && ! -e "$dir/config.toml" && ! -e "$dir/containerd.pid" ]]; then
     die "$dir was not made by this script (no namespace, config.toml or containerd.pid in it); not touching it"
   fi
+  use_binaries "$dir"
   log "stopping the private containerd in $dir"
   mapfile -t pids < <(pids_configured_in "$dir")
   if ((${#pids[@]})); then
@@ -451,18 +568,18 @@ cmd_stop() {
   if answers "$sock"; then
     for ns in "${namespaces[@]}"; do
       local -a tasks=() containers=()
-      mapfile -t tasks < <(timeout 10 ctr --address "$sock" --namespace "$ns" task ls -q 2>/dev/null || true)
+      mapfile -t tasks < <(timeout 10 "$CTR" --address "$sock" --namespace "$ns" task ls -q 2>/dev/null || true)
       for id in "${tasks[@]}"; do
         [[ -n "$id" ]] || continue
         log "killing and deleting task $ns/$id"
-        timeout 10 ctr --address "$sock" --namespace "$ns" task kill --signal SIGKILL "$id" >/dev/null 2>&1 || true
-        timeout 15 ctr --address "$sock" --namespace "$ns" task rm --force "$id" >/dev/null 2>&1 \
+        timeout 10 "$CTR" --address "$sock" --namespace "$ns" task kill --signal SIGKILL "$id" >/dev/null 2>&1 || true
+        timeout 15 "$CTR" --address "$sock" --namespace "$ns" task rm --force "$id" >/dev/null 2>&1 \
           || log "ctr task rm $ns/$id failed; cleaning it by hand below"
       done
-      mapfile -t containers < <(timeout 10 ctr --address "$sock" --namespace "$ns" containers ls -q 2>/dev/null || true)
+      mapfile -t containers < <(timeout 10 "$CTR" --address "$sock" --namespace "$ns" containers ls -q 2>/dev/null || true)
       for id in "${containers[@]}"; do
         [[ -n "$id" ]] || continue
-        timeout 10 ctr --address "$sock" --namespace "$ns" containers rm "$id" >/dev/null 2>&1 || true
+        timeout 10 "$CTR" --address "$sock" --namespace "$ns" containers rm "$id" >/dev/null 2>&1 || true
       done
     done
   fi
@@ -549,7 +666,13 @@ cmd_stop() {
     sockets+=("${logged[@]}")
   fi
   for f in "${sockets[@]}"; do
-    [[ "$f" =~ ^$SHIM_SOCKET_DIR/[0-9a-f]{64}$ && -S "$f" ]] || continue
+    [[ "$f" =~ ^$SHIM_SOCKET_DIR/[0-9a-f]{64}$ ]] || continue
+    # A per-pod jrunc shim's advertisement (/run/jrunc-shim/s/<its socket's name>), left by a SIGKILLed shim.
+    if [[ -f "/run/jrunc-shim/s/${f##*/}" ]]; then
+      log "removing pod shim advertisement /run/jrunc-shim/s/${f##*/}"
+      rm -f "/run/jrunc-shim/s/${f##*/}"
+    fi
+    [[ -S "$f" ]] || continue
     log "removing shim socket $f"
     rm -f "$f"
   done
@@ -629,11 +752,18 @@ cmd_env() {
   printf 'export JRUNC_CONTAINERD_LOG=%q\n' "$dir/containerd.log"
   printf 'export JRUNC_CONTAINERD_PID=%q\n' "$pid"
   printf 'export JRUNC_SHIM_DIR=%q\n' "$(cat "$dir/shim-dir" 2>/dev/null || echo "$DEFAULT_SHIM_DIR")"
+  use_binaries "$dir"
+  if [[ -n "$CONTAINERD_BIN" ]]; then
+    printf 'export JRUNC_CONTAINERD_BIN=%q\n' "$CONTAINERD_BIN"
+    # shellcheck disable=SC2016 # $PATH is expanded by the caller's eval, not here
+    printf 'export PATH=%q:"$PATH"\n' "$CONTAINERD_BIN"
+  fi
 }
 
 cmd_status() {
   local dir pid
   dir=$(resolve_dir "$1")
+  use_binaries "$dir"
   if pid=$(recorded_pid "$dir") && answers "$(sock_of "$dir")"; then
     echo "$pid"
     return 0

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # configure-containerd.sh — containerd's CRI plugin as kubelet needs it, with handler jrunc registered.
 #
-# 1. A full config: Debian ships a minimal /etc/containerd/config.toml (CNI folders only); it becomes
-#    `containerd config default` (kept as config.toml.debian), with Debian's CNI folder /usr/lib/cni.
+# 1. A full config: a missing or minimal /etc/containerd/config.toml (Debian's has the CNI folders only) becomes
+#    `containerd config default` (the old one kept as config.toml.debian), with Debian's CNI folder /usr/lib/cni.
+#    Its version is the containerd's: 2 for 1.6 and 1.7 (CRI in plugins."io.containerd.grpc.v1.cri"), 3 for 2.x
+#    (runtimes and CNI in plugins."io.containerd.cri.v1.runtime", the pause image a pinned image of
+#    plugins."io.containerd.cri.v1.images"); the keys below are found in either.
 # 2. The cgroup driver, the same everywhere (JRUNC_CGROUP_DRIVER, default systemd, kubeadm's default for kubelet):
 #    handler runc through its options (SystemdCgroup), handler jrunc through the TOML file CRI names to it
-#    (/etc/containerd/jrunc-runc-options.toml); kubeadm-init.sh gives kubelet the same driver.
+#    (/etc/containerd/jrunc-runc-options.toml); kubeadm-init.sh gives kubelet the same driver. Since Kubernetes 1.34
+#    kubelet asks containerd 2.x for the driver (CRI RuntimeConfig), and containerd answers from runc-type handlers
+#    only (the default one first): runc's SystemdCgroup is what kubelet follows, jrunc's must say the same.
 # 3. The sandbox image kubeadm expects for this Kubernetes release (kubeadm's preflight warns otherwise).
-# 4. register-jrunc.sh: RuntimeClass handler jrunc → runtime io.containerd.jrunc.v2 (the script CI tests).
+# 4. register-jrunc.sh: RuntimeClass handler jrunc → runtime io.containerd.jrunc.v2 (the script CI tests): a block
+#    in the config (version 2) or a drop-in conf.d/jrunc.toml (version 3).
 # 5. Restart containerd, then import the workbook's images (build-images.sh) into namespace k8s.io.
 #
 # For a test of steps 1-4 on other files (CI does this): JRUNC_CONTAINERD_CONFIG, JRUNC_RUNC_OPTIONS and
@@ -19,7 +25,7 @@ need_root
 
 CONFIG=${JRUNC_CONTAINERD_CONFIG:-/etc/containerd/config.toml}
 OPTIONS=${JRUNC_RUNC_OPTIONS:-/etc/containerd/jrunc-runc-options.toml}
-CRI='plugins."io.containerd.grpc.v1.cri"'
+CONTAINERD=${CONTAINERD:-containerd}
 
 # set_key KEY VALUE: replace the value of every line `KEY = …` (the keys used here occur once in the full config).
 set_key() {
@@ -29,13 +35,21 @@ set_key() {
 }
 
 step "containerd's config ($CONFIG)"
-if ! grep -qF "[$CRI.containerd.runtimes.runc]" "$CONFIG" 2>/dev/null; then
+runc_table='^[[:space:]]*\[plugins\.["'"'"']io\.containerd\.(grpc\.v1\.cri|cri\.v1\.runtime)["'"'"']\.containerd\.runtimes\.runc\]'
+if ! grep -qE "$runc_table" "$CONFIG" 2>/dev/null; then
   if [[ -f "$CONFIG" && ! -e "$CONFIG.debian" ]]; then cp -p "$CONFIG" "$CONFIG.debian"; fi
-  containerd config default >"$CONFIG.new"
+  mkdir -p "$(dirname "$CONFIG")"
+  "$CONTAINERD" config default >"$CONFIG.new"
   mv "$CONFIG.new" "$CONFIG"
-  info "written from \`containerd config default\` (Debian's original: $CONFIG.debian)"
+  info "written from \`containerd config default\`$([[ -e "$CONFIG.debian" ]] && echo " (the original: $CONFIG.debian)")"
 fi
-set_key bin_dir '"/usr/lib/cni"'
+version=$(awk '/^[[:space:]]*\[/ { exit } { gsub(/[[:space:]]/, "") } /^version=/ { print substr($0, 9); exit }' "$CONFIG")
+info "configuration version ${version:-1} ($("$CONTAINERD" --version | awk '{ print "containerd " $3 }'))"
+case "$version" in
+  2) set_key bin_dir '"/usr/lib/cni"' ;;
+  3) set_key bin_dirs "['/usr/lib/cni', '/opt/cni/bin']" ;;
+  *) die "$CONFIG is a version ${version:-1} config: this script writes versions 2 and 3" ;;
+esac
 set_key conf_dir '"/etc/cni/net.d"'
 
 systemd=false
@@ -48,13 +62,14 @@ SystemdCgroup = $systemd
 OPTIONS
 info "cgroup driver $JRUNC_CGROUP_DRIVER: runc's SystemdCgroup = $systemd, and the same in $OPTIONS for jrunc"
 
-pause=$(kubeadm config images list --kubernetes-version "v$K8S_VERSION" 2>/dev/null | grep '/pause:' | head -n 1)
-[[ -n "$pause" ]] || die "kubeadm did not name a pause image for v$K8S_VERSION"
-set_key sandbox_image "\"$pause\""
-info "sandbox image $pause (kubeadm's, for Kubernetes v$K8S_VERSION)"
+kubernetes=$(kubeadm version -o short 2>/dev/null || echo "v$K8S_VERSION")
+pause=$(kubeadm config images list --kubernetes-version "$kubernetes" 2>/dev/null | grep '/pause:' | head -n 1)
+[[ -n "$pause" ]] || die "kubeadm did not name a pause image for $kubernetes"
+if [[ "$version" == 2 ]]; then set_key sandbox_image "\"$pause\""; else set_key sandbox "\"$pause\""; fi
+info "sandbox image $pause (kubeadm's, for Kubernetes $kubernetes)"
 
 step "registering handler jrunc (register-jrunc.sh)"
-JRUNC_OPTIONS=$OPTIONS "$PROVISION_DIR/register-jrunc.sh" "$CONFIG"
+JRUNC_OPTIONS=$OPTIONS CONTAINERD=$CONTAINERD "$PROVISION_DIR/register-jrunc.sh" "$CONFIG"
 if [[ "${JRUNC_CONFIG_ONLY:-0}" == 1 ]]; then
   info "JRUNC_CONFIG_ONLY=1: not restarting containerd"
   exit 0
@@ -63,8 +78,10 @@ fi
 step "restarting containerd"
 systemctl restart containerd
 wait_for 60 "containerd to answer" ctr version
-dump=$(containerd config dump)
-for expected in "SystemdCgroup = $systemd" "sandbox_image = \"$pause\"" 'runtime_type = "io.containerd.jrunc.v2"'; do
+dump=$(containerd config dump | tr "'" '"')
+sandbox_key=sandbox_image
+if grep -qx 'version = 3' <<<"$dump"; then sandbox_key=sandbox; fi
+for expected in "SystemdCgroup = $systemd" "$sandbox_key = \"$pause\"" 'runtime_type = "io.containerd.jrunc.v2"'; do
   grep -qF "$expected" <<<"$dump" || die "containerd's effective config lacks: $expected"
 done
 info "containerd $(ctr version 2>/dev/null | awk '/Server:/ { s = 1 } s && /Version:/ { print $2; exit }') is up with handler jrunc"

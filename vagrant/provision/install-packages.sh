@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # install-packages.sh — everything the node needs from Debian, plus JBang.
 #
-#   containerd, runc               the runtime stack the shim plugs into (Debian 12: containerd 1.6.20, runc 1.1.5)
-#   containernetworking-plugins    bridge, host-local, loopback, portmap in /usr/lib/cni (Debian's containerd looks there)
-#   openjdk-17-jdk-headless, maven the shim's build and runtime
+#   runc                           what the shims run containers with (Debian 13: 1.1.15); containerd itself comes from
+#                                  its release archive (install-containerd.sh), Debian has no 2.x in a stable release
+#   containernetworking-plugins    bridge, host-local, loopback, portmap in /usr/lib/cni (configure-containerd.sh
+#                                  points containerd there)
+#   openjdk-21-jdk-headless, maven the shim's build and runtime (Debian 13 has no JDK 17; the shim targets 17)
 #   busybox-static                 the images the workbook builds without a registry
 #   conntrack, socat, ethtool, iptables, ebtables   what kubeadm's preflight checks look for
 #   curl, gpg, ca-certificates     for the Kubernetes apt repository; jq for verify-vm.sh
@@ -14,9 +16,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root
 
 step "Debian packages"
-apt_install containerd runc containernetworking-plugins openjdk-17-jdk-headless maven busybox-static \
+apt_install runc containernetworking-plugins openjdk-21-jdk-headless maven busybox-static \
   conntrack socat ethtool iptables ebtables curl gpg ca-certificates procps rsync jq
-info "containerd $(containerd --version | awk '{ print $3 }'), $(runc --version | head -n 1), $(javac -version 2>&1)"
+info "$(runc --version | head -n 1), $(javac -version 2>&1)"
 
 step "JBang (the repository's bootstrap)"
 cat >/usr/local/bin/jbang <<JBANG

@@ -24,7 +24,8 @@ mkdir -p /etc/cni/net.d
 sed "s|@NODE_POD_SUBNET@|$NODE_POD_SUBNET|" "$PROVISION_DIR/cni-bridge.conflist" >/etc/cni/net.d/10-jrunc-bridge.conflist
 info "/etc/cni/net.d/10-jrunc-bridge.conflist (plugins bridge, host-local, portmap from /usr/lib/cni)"
 
-step "kubeadm init (Kubernetes v$K8S_VERSION, kubelet cgroupDriver $JRUNC_CGROUP_DRIVER)"
+kubernetes=$(kubeadm version -o short)
+step "kubeadm init (Kubernetes $kubernetes, kubelet cgroupDriver $JRUNC_CGROUP_DRIVER)"
 if [[ -f /etc/kubernetes/admin.conf ]]; then
   info "the cluster exists already (/etc/kubernetes/admin.conf)"
 else
@@ -39,7 +40,7 @@ nodeRegistration:
 ---
 apiVersion: $api
 kind: ClusterConfiguration
-kubernetesVersion: v$K8S_VERSION
+kubernetesVersion: $kubernetes
 networking:
   podSubnet: $POD_NETWORK_CIDR
 ---

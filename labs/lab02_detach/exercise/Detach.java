@@ -8,21 +8,23 @@ import lab02_detach.Lab02;
 
 /**
  * Lab 02 exercise: the key lines of {@code containerd-shim-jrunc-v2 start}, which spawns the shim's daemon and exits.
- * The daemon must outlive `start` and containerd, and must not keep containerd waiting.
+ * The daemon must outlive `start` and containerd, must not keep containerd waiting, and must serve the socket that
+ * `start` listens on.
  *
- * <p>Run it: {@code jbang lab02}. Check it: {@code ./verify.sh lab02}. The shim's code: StartCommand.spawnDaemon in
- * shim/src/main/java/dev/jrunc/shim/cli/StartCommand.java; the builder: shim/src/main/java/dev/jrunc/shim/posix/Spawn.java.
+ * <p>Run it: {@code jbang lab02}. Check it: {@code ./verify.sh lab02}.
  */
 public final class Detach implements Lab02.Exercise {
 
     @Override
-    public int spawnDaemon(String program, List<String> argv) throws PosixException {
-        // TODO(lab02): as written, the daemon inherits our stdin, stdout and stderr (fds 0, 1, 2), and stays in
-        //   our session and process group: what ProcessBuilder.inheritIO() would give it. Two things must change:
-        //   1. its stdio: containerd reads `start`'s stdout+stderr until the LAST writer closes them. Give the
-        //      daemon /dev/null instead (in Spawn, fd -1 means /dev/null).
-        //   2. its session: signals for containerd's process group must not reach it. Spawn can call setsid()
-        //      in the child for you.
+    public int spawnDaemon(String program, List<String> argv, int listener) throws PosixException {
+        // TODO(lab02): as written, the daemon gets what ProcessBuilder.inheritIO() would give it: our stdin, stdout
+        //   and stderr, our session and process group, and not the socket. Make it a daemon that
+        //   - keeps nothing of containerd's: containerd reads `start`'s stdout and stderr until the LAST process
+        //     holding them closes them, and wrote its options into `start`'s stdin;
+        //   - survives a signal to containerd's whole process group (`man 2 setsid`, `man 7 credentials`);
+        //   - finds the listening socket as its fd 3, where the shim's daemon looks for it, and has no other fd.
+        //   Spawn (shim/src/main/java/dev/jrunc/shim/posix/Spawn.java) can do all of it: read what it offers and
+        //   what it does with the fds you do not name.
         return Spawn.of(program, argv).stdio(0, 1, 2).start();
     }
 }

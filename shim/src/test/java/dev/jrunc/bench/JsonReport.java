@@ -18,7 +18,7 @@ final class JsonReport {
     static String write(Results results, List<Targets.Target> targets) {
         JsonReport w = new JsonReport();
         w.json.append("{\n");
-        w.json.append("  \"benchmark\": \"jrunc shim vs containerd-shim-runc-v2 (issue 6)\",\n");
+        w.json.append("  \"benchmark\": \"jrunc shim vs containerd-shim-runc-v2\",\n");
         w.map("info", results.info);
         w.map("settings", results.settings);
         w.map("load_average", results.load);

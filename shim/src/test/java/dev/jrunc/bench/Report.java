@@ -65,7 +65,7 @@ final class Report {
             }
         }
         memory();
-        out.printf("%ntargets (issue 6; ratios are medians of this run)%n");
+        out.printf("%ntargets (ratios are medians of this run)%n");
         for (Targets.Target t : targets) {
             out.printf("  %s  %-58s %s%n", t.mark(), t.text(), t.measured());
         }

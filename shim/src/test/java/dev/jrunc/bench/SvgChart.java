@@ -227,7 +227,7 @@ final class SvgChart {
 
     private void targetList() {
         y += 20;
-        text(PAD, y, 15, "#111", "start bold", "Targets of issue 6");
+        text(PAD, y, 15, "#111", "start bold", "Targets");
         text(PAD + 160, y, 11, "#555", "start", "ratios compare this run's medians; absolute limits hold for the machine above");
         for (Targets.Target t : targets) {
             y += 18;

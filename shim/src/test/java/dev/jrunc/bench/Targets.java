@@ -5,9 +5,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The targets of issue 6, checked against one run's figures. Ratios compare medians from the same run (so machine
- * speed cancels); absolute limits (40 MiB, 1 s, 2 ms) hold only for the machine named with them. A target whose
- * figure this run did not measure is reported as not measured, never as passed.
+ * The performance targets (the workbook's chapter "What a JVM shim costs" gives them and their reasons), checked
+ * against one run's figures. Ratios compare medians from the same run (so machine speed cancels); absolute limits
+ * (40 MiB, 1 s, 2 ms) hold only for the machine named with them. A target whose figure this run did not measure is
+ * reported as not measured, never as passed.
  */
 final class Targets {
     private static final int PSS_TARGET_CONTAINERS = 50;

@@ -139,7 +139,10 @@ class CriPodLifecycleIT {
             assertEquals(runtimeType, VerboseInfo.runtimeType(sandbox.getInfoMap()), sandbox::toString);
             long pausePid = VerboseInfo.pid(sandbox.getInfoMap()).orElseThrow(() -> new AssertionError("no pid: " + sandbox));
             assertTrue(HostProcesses.isAlive(pausePid), "pause process " + pausePid + " is not running");
-            assertEquals(List.of("/bin/sh", "/pause"), HostProcesses.arguments(pausePid), "the sandbox runs the pause image");
+            // runc start returns once it has told the container's init to exec, not once it has: until then the
+            // process is still `runc init` (seen under load, with either shim).
+            await("the sandbox's init to exec the pause image",
+                    () -> List.of("/bin/sh", "/pause").equals(HostProcesses.arguments(pausePid)));
             long shimPid = HostProcesses.ppid(pausePid);
             assertEquals(shimProgram, HostProcesses.programName(shimPid),
                     "parent of the pause process: " + HostProcesses.arguments(shimPid));
@@ -249,7 +252,7 @@ class CriPodLifecycleIT {
     /** Files and folders a running pod has on the host and that must all be gone after RemovePodSandbox. */
     private List<Path> podFootprint(String sandboxId, String containerId, long appPid) {
         List<Path> paths = new ArrayList<>();
-        // containerd 1.6 names the pod's shim socket after the sandbox id, the grouping key (shim-protocol.md 1.3).
+        // containerd 1.6 names the pod's shim socket after the sandbox id, the grouping key: the sandbox's containers carry it as io.kubernetes.cri.sandbox-id.
         paths.add(Path.of("/run/containerd/s",
                 Testkit.sha256Hex(containerd.address() + "/" + CRI_NAMESPACE + "/" + sandboxId)));
         for (String id : List.of(sandboxId, containerId)) {

@@ -31,14 +31,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The VM's registration script, {@code vagrant/provision/register-jrunc.sh}, exercised here: on copies of real
- * configs (Debian's minimal one, a version 1 one, one that declares jrunc by hand), and on a running private
- * containerd whose CRI config has no handler jrunc until the script adds it, after which a pod runs with it.
+ * configs (Debian's minimal one, a version 1 one, one that declares jrunc by hand; on containerd 2.x also version 3
+ * ones, where the script writes a drop-in), and on a running private containerd whose CRI config has no handler
+ * jrunc until the script adds it, after which a pod runs with it. The containerd is the line under test; a config
+ * dump shows version 2 tables on 1.x and version 3 tables on 2.x (which migrates version 2 files as it reads them).
  */
 class JruncRegistrationIT {
 
@@ -53,7 +56,11 @@ class JruncRegistrationIT {
               [plugins."io.containerd.internal.v1.opt"]
                 path = "/var/lib/containerd/opt"
             """;
-    private static final String RUNTIMES = "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.";
+    private static final String V2_CRI = "plugins.\"io.containerd.grpc.v1.cri\"";
+    private static final String V3_RUNTIME = "plugins.\"io.containerd.cri.v1.runtime\"";
+    /** Where a dump of the line under test shows CRI's runtimes: version 3 tables on 2.x, version 2 before. */
+    private static final String RUNTIMES = (Testkit.containerdMajor() >= 2 ? V3_RUNTIME : V2_CRI) + ".containerd.runtimes.";
+    private static final String CNI = (Testkit.containerdMajor() >= 2 ? V3_RUNTIME : V2_CRI) + ".cni";
     private static final String CGROUP_ROOT = "jrunc-it-crireg";
 
     private static Containerd containerd;
@@ -83,13 +90,14 @@ class JruncRegistrationIT {
     static CtrResult register(Path config, Map<String, String> env) {
         Map<String, String> all = new java.util.HashMap<>(env);
         all.putIfAbsent("SHIM_SEARCH_PATH", Testkit.shimDir().toString());
+        all.putIfAbsent("CONTAINERD", Testkit.containerdTool("containerd"));
         return Testkit.run(Duration.ofSeconds(60), all, "bash", script().toString(), config.toString());
     }
 
-    /** What containerd will read: `containerd --config FILE config dump`. */
+    /** What containerd will read: `containerd --config FILE config dump` (2.x's single quotes made double). */
     static String dump(Path config) {
-        return Testkit.run(Duration.ofSeconds(30), Map.of(), "containerd", "--config", config.toString(), "config", "dump")
-                .assertOk().stdout();
+        return Testkit.run(Duration.ofSeconds(30), Map.of(), Testkit.containerdTool("containerd"), "--config", config.toString(),
+                "config", "dump").assertOk().stdout().replace('\'', '"');
     }
 
     /** The lines of table {@code [header]} in a config dump, indentation removed. */
@@ -120,7 +128,7 @@ class JruncRegistrationIT {
         assertTrue(table(dump, RUNTIMES + "jrunc").contains("runtime_type = \"io.containerd.jrunc.v2\""), dump);
         assertTrue(table(dump, RUNTIMES + "runc").contains("runtime_type = \"io.containerd.runc.v2\""),
                 "declaring jrunc must not make CRI lose runc:\n" + dump);
-        assertTrue(table(dump, "plugins.\"io.containerd.grpc.v1.cri\".cni").contains("bin_dir = \"/usr/lib/cni\""),
+        assertTrue(table(dump, CNI).stream().anyMatch(l -> l.startsWith("bin_dir") && l.contains("\"/usr/lib/cni\"")),
                 "the rest of the CRI settings must stay:\n" + dump);
         assertTrue(Files.readString(config).startsWith(DEBIAN_CONFIG.strip()), "the original text must stay as it was");
         assertEquals(DEBIAN_CONFIG, Files.readString(tmp.resolve("config.toml.before-jrunc")));
@@ -137,7 +145,7 @@ class JruncRegistrationIT {
         Path v1 = tmp.resolve("v1.toml");
         Files.writeString(v1, "[plugins.cri]\n  sandbox_image = \"registry.k8s.io/pause:3.6\"\n");
         Path byHand = tmp.resolve("byhand.toml");
-        Files.writeString(byHand, "version = 2\n[" + RUNTIMES + "jrunc]\n  runtime_type = \"io.containerd.runc.v2\"\n");
+        Files.writeString(byHand, "version = 2\n[" + V2_CRI + ".containerd.runtimes.jrunc]\n  runtime_type = \"io.containerd.runc.v2\"\n");
         Path broken = tmp.resolve("broken.toml");
         Files.writeString(broken, "version = 2\n[plugins\n");
 
@@ -174,12 +182,14 @@ class JruncRegistrationIT {
         Files.writeString(config, DEBIAN_CONFIG);
         Path bin = Files.createDirectories(tmp.resolve("bin"));
         Path kubeadm = bin.resolve("kubeadm");
-        Files.writeString(kubeadm, "#!/bin/sh\necho registry.k8s.io/kube-apiserver:v0.0.0\necho registry.k8s.io/pause:9.9\n");
+        Files.writeString(kubeadm, "#!/bin/sh\ncase \"$1\" in version) echo v1.35.0 ;; *) echo registry.k8s.io/kube-apiserver:v0.0.0;"
+                + " echo registry.k8s.io/pause:9.9 ;; esac\n");
         kubeadm.toFile().setExecutable(true);
         Path script = script().resolveSibling("configure-containerd.sh");
 
         CtrResult r = Testkit.run(Duration.ofSeconds(60), Map.of(
                         "PATH", bin + ":" + System.getenv("PATH"),
+                        "CONTAINERD", Testkit.containerdTool("containerd"),
                         "JRUNC_CONTAINERD_CONFIG", config.toString(),
                         "JRUNC_RUNC_OPTIONS", options.toString(),
                         "JRUNC_CONFIG_ONLY", "1",
@@ -193,10 +203,65 @@ class JruncRegistrationIT {
         assertTrue(table(dump, RUNTIMES + "jrunc").contains("runtime_type = \"io.containerd.jrunc.v2\""), dump);
         assertTrue(table(dump, RUNTIMES + "jrunc.options").contains("ConfigPath = \"" + options + "\""), dump);
         assertTrue(Files.readAllLines(options).contains("SystemdCgroup = true"), "jrunc's runc options follow the driver");
-        assertTrue(table(dump, "plugins.\"io.containerd.grpc.v1.cri\"").contains("sandbox_image = \"registry.k8s.io/pause:9.9\""),
-                dump);
-        assertTrue(table(dump, "plugins.\"io.containerd.grpc.v1.cri\".cni").contains("bin_dir = \"/usr/lib/cni\""), dump);
+        if (Testkit.containerdMajor() >= 2) {
+            assertTrue(Files.readString(config).startsWith("version = 3"), "2.x writes its own default, version 3");
+            assertTrue(table(dump, "plugins.\"io.containerd.cri.v1.images\".pinned_images")
+                    .contains("sandbox = \"registry.k8s.io/pause:9.9\""), dump);
+            assertTrue(Files.exists(tmp.resolve("conf.d/jrunc.toml")), "version 3: the handler is a drop-in");
+        } else {
+            assertTrue(table(dump, V2_CRI).contains("sandbox_image = \"registry.k8s.io/pause:9.9\""), dump);
+        }
+        assertTrue(table(dump, CNI).stream().anyMatch(l -> l.startsWith("bin_dir") && l.contains("\"/usr/lib/cni\"")), dump);
         assertEquals(DEBIAN_CONFIG, Files.readString(tmp.resolve("config.toml.debian")));
+    }
+
+    /**
+     * containerd 2.x's own default config (version 3): the handler goes to a drop-in, conf.d/jrunc.toml, which the
+     * config then imports; an imports list of the config's own keeps its entries, one that already covers the
+     * drop-in stays as it is; a second run changes nothing.
+     */
+    @Test
+    void onAVersion3ConfigTheHandlerIsADropInTheConfigImports(@TempDir Path tmp) throws Exception {
+        Assumptions.assumeTrue(Testkit.containerdMajor() >= 2,
+                "version 3 configs are containerd 2.x's; this line is " + Testkit.containerdVersion());
+        String defaults = Testkit.run(Duration.ofSeconds(30), Map.of(), Testkit.containerdTool("containerd"), "config", "default")
+                .assertOk().stdout();
+        Path other = tmp.resolve("other.toml");
+        Files.writeString(other, "version = 3\n[plugins.\"io.containerd.cri.v1.runtime\"]\n  enable_cdi = false\n");
+        Map<String, String> configs = Map.of(
+                "default", defaults,
+                "own-imports", defaults.replaceFirst("(?m)^imports = \\[\\]$", "imports = ['" + other + "']"),
+                "glob", defaults.replaceFirst("(?m)^imports = \\[\\]$", "imports = [\"conf.d/*.toml\"]"));
+        for (var entry : configs.entrySet()) {
+            Path dir = Files.createDirectories(tmp.resolve(entry.getKey()));
+            Path config = dir.resolve("config.toml");
+            Files.writeString(config, entry.getValue());
+
+            CtrResult first = register(config, Map.of());
+
+            assertEquals(0, first.exitCode(), first::toString);
+            String dump = dump(config);
+            assertTrue(table(dump, V3_RUNTIME + ".containerd.runtimes.jrunc").contains("runtime_type = \"io.containerd.jrunc.v2\""),
+                    entry.getKey() + ":\n" + dump);
+            assertTrue(table(dump, V3_RUNTIME + ".containerd.runtimes.runc").contains("runtime_type = \"io.containerd.runc.v2\""),
+                    "2.x keeps its built-in runc beside a declared runtime");
+            assertTrue(Files.readString(dir.resolve("conf.d/jrunc.toml")).contains("[" + V3_RUNTIME + ".containerd.runtimes.jrunc]"));
+            if (entry.getKey().equals("glob")) {
+                assertEquals(entry.getValue(), Files.readString(config), "the config already imported conf.d/*.toml");
+            } else {
+                assertTrue(Files.readString(config).contains("\"" + dir.resolve("conf.d/jrunc.toml") + "\""), "imports the drop-in");
+            }
+            if (entry.getKey().equals("own-imports")) {
+                assertTrue(table(dump, V3_RUNTIME).contains("enable_cdi = false"), "the config's own import still counts");
+            }
+            byte[] config1 = Files.readAllBytes(config);
+            byte[] dropin1 = Files.readAllBytes(dir.resolve("conf.d/jrunc.toml"));
+            CtrResult second = register(config, Map.of());
+            assertEquals(0, second.exitCode(), second::toString);
+            assertTrue(second.stderr().contains("nothing to change"), second::toString);
+            assertArrayEquals(config1, Files.readAllBytes(config));
+            assertArrayEquals(dropin1, Files.readAllBytes(dir.resolve("conf.d/jrunc.toml")));
+        }
     }
 
     /**

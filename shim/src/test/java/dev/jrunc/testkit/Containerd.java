@@ -37,13 +37,16 @@ public final class Containerd {
 
     private final Path dir;
     private final String namespace;
+    /** The environment {@code private-containerd.sh} gave containerd (and so its shims), again on a restart. */
+    private final Map<String, String> scriptEnv;
     private final List<Process> background = new CopyOnWriteArrayList<>();
     private final Thread shutdownHook;
     private volatile boolean stopped;
 
-    private Containerd(Path dir, String namespace) {
+    private Containerd(Path dir, String namespace, Map<String, String> scriptEnv) {
         this.dir = dir;
         this.namespace = namespace;
+        this.scriptEnv = Map.copyOf(scriptEnv);
         this.shutdownHook = new Thread(this::stopQuietly, "stop private containerd " + dir);
     }
 
@@ -66,7 +69,7 @@ public final class Containerd {
     public static Containerd start(Path dir, String namespace, boolean cri, Map<String, String> scriptEnv) {
         Testkit.checkPrerequisites();
         Path abs = dir.toAbsolutePath().normalize();
-        Containerd c = new Containerd(abs, namespace);
+        Containerd c = new Containerd(abs, namespace, scriptEnv);
         Map<String, String> env = new java.util.HashMap<>(scriptEnv);
         env.put("CRI", cri ? "1" : "0");
         CtrResult r = script(env, "start", abs.toString(), namespace);
@@ -177,6 +180,30 @@ public final class Containerd {
      * Starts {@code ctr … ARGS} without waiting (e.g. {@code events}); stdout goes to {@code stdoutFile}, stderr to
      * {@code stdoutFile + ".stderr"}. Killed by {@link #stop()} if the test did not stop it.
      */
+    /**
+     * {@code ctr events} in the background, printing to {@code file}, returned once it provably listens. ctr
+     * subscribes a moment after it starts, and says nothing when it has; so containerd is made to publish an event
+     * of its own (a namespace created and removed: /namespaces/create and /namespaces/delete, in no test's
+     * namespace) and this waits until ctr has printed it.
+     */
+    public Process ctrEvents(Path file) {
+        Process watcher = ctrInBackground(file, "events");
+        String sentinel = "jrunc-listening-" + LISTENING.incrementAndGet();
+        ctr("namespaces", "create", sentinel).assertOk();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!readFile(file).contains(sentinel)) {
+            if (!watcher.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("ctr events did not print /namespaces/create for " + sentinel
+                        + (watcher.isAlive() ? " within 30 s" : ": it exited") + "; it printed: " + readFile(file));
+            }
+            sleep(20);
+        }
+        ctr("namespaces", "remove", sentinel).assertOk();
+        return watcher;
+    }
+
+    private static final java.util.concurrent.atomic.AtomicInteger LISTENING = new java.util.concurrent.atomic.AtomicInteger();
+
     public Process ctrInBackground(Path stdoutFile, String... args) {
         try {
             ProcessBuilder pb = new ProcessBuilder(ctrCommand(args))
@@ -211,7 +238,7 @@ public final class Containerd {
     }
 
     private String[] ctrCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", address(), "--namespace", namespace));
+        List<String> cmd = new ArrayList<>(List.of(Testkit.containerdTool("ctr"), "--address", address(), "--namespace", namespace));
         cmd.addAll(Arrays.asList(args));
         return cmd.toArray(String[]::new);
     }
@@ -240,9 +267,12 @@ public final class Containerd {
         }
     }
 
-    /** Starts containerd again on the same config (stopping it with SIGTERM first if it runs) and waits for it. */
+    /**
+     * Starts containerd again on the same config and environment (stopping it with SIGTERM first if it runs) and
+     * waits for it.
+     */
     public void restart() {
-        CtrResult r = script(Map.of(), "restart", dir.toString());
+        CtrResult r = script(scriptEnv, "restart", dir.toString());
         if (!r.ok()) {
             throw new IllegalStateException("private containerd did not restart: " + r);
         }

@@ -86,7 +86,15 @@ public class PrivateContainerdExtension implements BeforeAllCallback, AfterAllCa
         Path dir = Testkit.fixtureRoot().resolve(name);
         Testkit.checkPrerequisites(); // fails (never skips) with what is missing and how to install it
         Testkit.busyboxRootfs(); // built now, so that a problem with it fails here, clearly
-        return Containerd.start(dir, namespace, cri);
+        java.util.Map<String, String> env = new java.util.HashMap<>();
+        for (String entry : settings != null ? settings.env() : new String[0]) {
+            int equals = entry.indexOf('=');
+            if (equals < 1) {
+                throw new IllegalArgumentException("@WithPrivateContainerd(env) entries are NAME=value, not " + entry);
+            }
+            env.put(entry.substring(0, equals), entry.substring(equals + 1));
+        }
+        return Containerd.start(dir, namespace, cri, env);
     }
 
     /** {@code PrivateContainerdIT} → {@code privatecontainerdit}, at most 24 characters (socket paths are short). */

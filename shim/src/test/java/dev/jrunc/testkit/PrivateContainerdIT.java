@@ -97,9 +97,7 @@ class PrivateContainerdIT {
     @Test
     void followsEventsInTheBackground(Containerd containerd, @TempDir Path tmp) throws Exception {
         Path events = tmp.resolve("events.txt");
-        Process p = containerd.ctrInBackground(events, "events");
-        waitFor(() -> p.isAlive() && Files.exists(events), "ctr events to start");
-        Thread.sleep(300); // ctr subscribes asynchronously; give it a moment before the container starts
+        Process p = containerd.ctrEvents(events);   // returns once ctr provably listens
 
         containerd.runBusybox(RUNTIME, "itc-events", "true").assertOk();
 
@@ -186,7 +184,7 @@ class PrivateContainerdIT {
     }
 
     private static CtrResult ctr(String sock, String ns, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", sock, "--namespace", ns));
+        List<String> cmd = new ArrayList<>(List.of(Testkit.containerdTool("ctr"), "--address", sock, "--namespace", ns));
         cmd.addAll(List.of(args));
         return Testkit.run(Containerd.CTR_TIMEOUT, Map.of(), cmd.toArray(String[]::new));
     }

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code jrunc.fixtureRoot}: the parent of the fixtures' folders (default {@code /run/jrunc}; keep it short,
  *       unix socket paths must stay below 108 bytes).</li>
  * </ul>
+ * The environment variable {@code JRUNC_CONTAINERD_BIN} (set by {@code verify.sh test --containerd LINE}) names a
+ * folder with another line's containerd, ctr and Go shim: the fixtures then run those instead of the system's.
  */
 public final class Testkit {
 
@@ -34,6 +36,38 @@ public final class Testkit {
     private static Path busyboxRootfs;
 
     private Testkit() {
+    }
+
+    /**
+     * A containerd tool ({@code containerd}, {@code ctr}, {@code containerd-shim-runc-v2}): from JRUNC_CONTAINERD_BIN
+     * when that is set (the containerd line under test), else the name alone, found on PATH.
+     */
+    public static String containerdTool(String name) {
+        String bin = System.getenv("JRUNC_CONTAINERD_BIN");
+        return bin == null || bin.isBlank() ? name : Path.of(bin, name).toString();
+    }
+
+    /** The containerd line under test, e.g. {@code 1.6.20~ds1} or {@code 2.1.9+unknown}: what its {@code --version} says. */
+    public static String containerdVersion() {
+        CtrResult r = run(Duration.ofSeconds(30), Map.of(), containerdTool("containerd"), "--version");
+        String[] words = r.stdout().trim().split("\\s+");
+        if (!r.ok() || words.length < 3) {
+            throw new IllegalStateException("cannot tell containerd's version: " + r);
+        }
+        return words[2].startsWith("v") ? words[2].substring(1) : words[2];
+    }
+
+    /** Whether the containerd line under test is {@code major.minor} or newer. */
+    public static boolean containerdAtLeast(int major, int minor) {
+        String[] parts = containerdVersion().split("[^0-9]+");
+        int ma = Integer.parseInt(parts[0]);
+        int mi = parts.length > 1 ? Integer.parseInt(parts[1]) : 0;
+        return ma > major || ma == major && mi >= minor;
+    }
+
+    /** The major version of the containerd line under test (1 or 2). */
+    public static int containerdMajor() {
+        return Integer.parseInt(containerdVersion().replaceFirst("[^0-9].*$", ""));
     }
 
     /** The shim project folder ({@code <repo>/shim}). */
@@ -163,8 +197,8 @@ public final class Testkit {
             problems.add("not running as root (uid " + uid() + "): containerd, runc and the shim need root");
         }
         List<String> missing = new ArrayList<>();
-        for (String tool : List.of("containerd", "ctr", "runc")) {
-            if (findOnPath(tool) == null) {
+        for (String tool : List.of(containerdTool("containerd"), containerdTool("ctr"), "runc")) {
+            if (tool.startsWith("/") ? !Files.isExecutable(Path.of(tool)) : findOnPath(tool) == null) {
                 missing.add(tool);
             }
         }

@@ -27,4 +27,10 @@ public @interface WithPrivateContainerd {
      * namespace k8s.io, so CRI tests usually also set {@code namespace = "k8s.io"} for their ctr calls).
      */
     boolean cri() default false;
+
+    /**
+     * More environment for containerd, and so for the shims it starts, as {@code NAME=value} (e.g. the shared shim's
+     * {@code JRUNC_SHARED_LINGER}); kept across {@link Containerd#restart()}.
+     */
+    String[] env() default {};
 }

@@ -3,6 +3,7 @@ package dev.jrunc.shim.bundle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -15,9 +16,10 @@ import dev.jrunc.shim.proto.runc.Options;
  *   <li>{@code containerd.runc.v1.Options} — what ctr and CRI send to runc-type runtimes (and CRI sends to any
  *       handler whose runtime_type is io.containerd.runc.v2 with a runtime_path pointing at us);</li>
  *   <li>{@code runtimeoptions.v1.Options} — what CRI sends to any other runtime type (our
- *       io.containerd.jrunc.v2) and what {@code ctr run --runtime-config-path} sends: only a path to a TOML
+ *       io.containerd.jrunc.v2) and what {@code ctr run --runtime-config-path} sends: a path to a TOML
  *       file, in which we read runc's options by their Go names ({@code BinaryName = "/usr/bin/runc"},
- *       {@code SystemdCgroup = true}, …).</li>
+ *       {@code SystemdCgroup = true}, …); or, from CRI 1.7 on when the handler names no file, that TOML inline
+ *       (config_body: the handler's {@code options} table).</li>
  * </ul>
  * Anything else carries nothing for us and means the defaults.
  */
@@ -28,6 +30,11 @@ public final class RuntimeOptions {
     private RuntimeOptions() {
     }
 
+    /** Whether {@code any} is one of the two forms above (containerd 2.3 puts options among other extensions). */
+    public static boolean knows(Any any) {
+        return is(any.getTypeUrl(), RUNC_OPTIONS) || is(any.getTypeUrl(), RUNTIME_OPTIONS);
+    }
+
     public static Options from(Any any) throws IOException {
         String type = any.getTypeUrl();
         try {
@@ -35,8 +42,11 @@ public final class RuntimeOptions {
                 return Options.parseFrom(any.getValue());
             }
             if (is(type, RUNTIME_OPTIONS)) {
-                String configPath = dev.jrunc.shim.proto.runtimeoptions.Options.parseFrom(any.getValue()).getConfigPath();
-                return configPath.isEmpty() ? Options.getDefaultInstance() : fromToml(Path.of(configPath));
+                var runtimeOptions = dev.jrunc.shim.proto.runtimeoptions.Options.parseFrom(any.getValue());
+                if (!runtimeOptions.getConfigPath().isEmpty()) {
+                    return fromToml(Files.readAllLines(Path.of(runtimeOptions.getConfigPath())));
+                }
+                return fromToml(runtimeOptions.getConfigBody().toStringUtf8().lines().toList());
             }
         } catch (InvalidProtocolBufferException e) {
             throw new IOException("invalid runtime options " + type + ": " + e.getMessage(), e);
@@ -52,9 +62,9 @@ public final class RuntimeOptions {
      * The flat {@code Key = value} lines of a runtime config file (comments, tables and unknown keys ignored —
      * it is TOML, but we only ever need these few scalars).
      */
-    static Options fromToml(Path file) throws IOException {
+    static Options fromToml(List<String> lines) {
         Options.Builder options = Options.newBuilder();
-        for (String raw : Files.readAllLines(file)) {
+        for (String raw : lines) {
             String line = raw.strip();
             int equals = line.indexOf('=');
             if (line.isEmpty() || line.startsWith("#") || line.startsWith("[") || equals < 0) {

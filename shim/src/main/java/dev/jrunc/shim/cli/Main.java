@@ -17,9 +17,11 @@ import picocli.CommandLine.Parameters;
  *   containerd-shim-jrunc-v2 … -id c1 -bundle /run/…/c1 delete  # clean up after a shim that is gone
  *   containerd-shim-jrunc-v2 -namespace default -id c1 -address …   # (no action) the long-running shim itself
  * </pre>
- * The third form is what {@code start} spawns; containerd itself only ever runs {@code start} and {@code delete}.
+ * The third form is what {@code start} spawns; containerd itself runs {@code start}, {@code delete} and (2.x)
+ * {@code -info}, which the launcher answers without a JVM. Anything else — an unknown flag or action — is an error
+ * on stderr and exit status 1, never the daemon.
  */
-@Command(name = "containerd-shim-jrunc-v2", mixinStandardHelpOptions = false,
+@Command(name = "containerd-shim-jrunc-v2", mixinStandardHelpOptions = false, exitCodeOnInvalidInput = 1,
         description = "containerd runtime v2 shim (io.containerd.jrunc.v2) that runs containers with runc.")
 public final class Main implements Callable<Integer> {
     public static final String VERSION = "0.1.0";
@@ -48,6 +50,10 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-v", "-version", "--version"}, description = "print the version and exit")
     boolean version;
 
+    @Option(names = {"-info", "--info"}, description = "print the runtime's info (protobuf RuntimeInfo) and exit;"
+            + " answered by the launcher, containerd-shim-jrunc-v2")
+    boolean info;
+
     @Option(names = {"-h", "-help", "--help"}, usageHelp = true, description = "show this help")
     boolean help;
 
@@ -59,13 +65,17 @@ public final class Main implements Callable<Integer> {
         if (containerds.isPresent()) {
             System.exit(run(containerds.get().flags(), containerds.get().action()));
         }
-        CommandLine commandLine = new CommandLine(new Main());
-        commandLine.setUnmatchedArgumentsAllowed(true);
-        System.exit(commandLine.execute(args));
+        System.exit(new CommandLine(new Main()).execute(args));
     }
 
     @Override
     public Integer call() throws Exception {
+        if (info) {
+            // Only a JVM started by hand gets here: the launcher answers -info itself (it asks runc, no JVM needed).
+            System.err.println(ShimMode.current().binaryName() + ": -info is answered by the launcher"
+                    + " (shim/target/containerd-shim-jrunc-v2 -info), not by the JVM");
+            return 1;
+        }
         if (version) {
             System.out.println("containerd-shim-jrunc-v2:\n  Version:  " + VERSION + "\n  Runtime:  io.containerd.jrunc.v2");
             return 0;
@@ -75,18 +85,18 @@ public final class Main implements Callable<Integer> {
 
     private static int run(ShimFlags flags, String action) throws Exception {
         return switch (action) {
-            case "start" -> {
-                ShimLogging.silence();
-                yield StartCommand.run(flags);
-            }
+            // start logs nothing before its answer (its stderr is containerd's pipe, read as the address), and
+            // touches no logging at all until then: java.util.logging's start-up would be on every container's path.
+            case "start" -> StartCommand.run(flags);
             case "delete" -> {
                 ShimLogging.silence();
                 yield DeleteCommand.run(flags);
             }
             case "" -> Daemon.run(flags);
             default -> {
-                System.err.println("containerd-shim-jrunc-v2: unknown action " + action + " (start, delete, or none)");
-                yield 2;
+                System.err.println(ShimMode.current().binaryName() + ": unknown action " + action
+                        + " (start, delete, or none; see -h)");
+                yield 1;
             }
         };
     }

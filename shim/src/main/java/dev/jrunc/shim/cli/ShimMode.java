@@ -47,7 +47,10 @@ enum ShimMode {
         return this == SHARED ? SHARED_GROUP : bundle.groupKey(id);
     }
 
-    /** A shared shim outlives its containers: containerd's Shutdown after each Delete must not end it. */
+    /**
+     * A shared shim outlives its containers: containerd's Shutdown after each Delete must not end it. It ends on
+     * its own instead ({@link SharedLifetime}).
+     */
     boolean exitsWhenIdle() {
         return this == PER_POD;
     }

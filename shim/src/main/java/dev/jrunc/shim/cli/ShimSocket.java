@@ -13,17 +13,22 @@ import java.util.HexFormat;
  * the group (not the container id) means every container of a group or pod finds the same shim.
  */
 final class ShimSocket {
-    /** containerd 1.6 hard-codes this directory, whatever its own state dir is. */
+    /** containerd 1.6–2.2 hard-code this directory, whatever their own state dir is (2.3 lets it be configured). */
     static final Path DIRECTORY = Path.of("/run/containerd/s");
 
     private ShimSocket() {
     }
 
     static Path path(String containerdAddress, String namespace, String group) {
+        return path(DIRECTORY, containerdAddress, namespace, group);
+    }
+
+    /** In another folder: containerd 2.3+ may name one (BootstrapParams.socket_dir). */
+    static Path path(Path directory, String containerdAddress, String namespace, String group) {
         String key = Path.of(stripScheme(containerdAddress), namespace, group).normalize().toString();
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return DIRECTORY.resolve(HexFormat.of().formatHex(digest));
+            return directory.resolve(HexFormat.of().formatHex(digest));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

@@ -2,91 +2,107 @@ package dev.jrunc.shim.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.BindException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.List;
-
-import com.google.protobuf.Any;
-import com.google.protobuf.InvalidProtocolBufferException;
 
 import dev.jrunc.shim.bundle.Bundle;
-import dev.jrunc.shim.bundle.RuntimeOptions;
 import dev.jrunc.shim.posix.Posix;
-import dev.jrunc.shim.posix.PosixException;
-import dev.jrunc.shim.posix.Spawn;
 import dev.jrunc.shim.posix.UnixSocket;
 import dev.jrunc.shim.proto.runc.Options;
 
 /**
- * {@code start}: make sure a shim serves this container, print its address, exit.
+ * {@code start}: make sure a shim serves this container, print its address — and, if there was none, be it.
  *
- * <p>On every container's critical path, so it does the minimum, in this order:
+ * <p>The Go shim's {@code start} spawns the shim as a second process and exits. A JVM cannot fork itself, and
+ * spawning a second JVM would put two JVM start-ups on the first container's path; so the launcher runs this JVM
+ * in the background, with containerd's stdout pipe as its stdout and a verdict pipe of its own on fd
+ * {@code JRUNC_VERDICT_FD}, and waits for the verdict. This JVM, in order:
  * <ol>
- *   <li>pick the group (one shim per group or pod) and so the socket path;</li>
- *   <li>bind and listen on the socket — if a shim already listens there, reuse it;</li>
- *   <li>write {@code <bundle>/address} (containerd reads it back after its own restart);</li>
- *   <li>spawn the daemon detached — new session, stdio on /dev/null, the listening socket as fd 3 — so it
- *       is not containerd's child for long: when this process exits, the daemon is re-parented to pid 1;</li>
- *   <li>print the address, and nothing else: containerd reads stdout and stderr together as the address.</li>
+ *   <li>reads containerd's request (options or BootstrapParams on stdin, flags, environment);</li>
+ *   <li>picks the group (one shim per group or pod) and so the socket path;</li>
+ *   <li>binds and listens on the socket — if a live shim already listens there, that one serves;</li>
+ *   <li>writes {@code <bundle>/address} (containerd reads it back after its own restart);</li>
+ *   <li>prints the address, and nothing else (containerd reads stdout and stderr together; the form depends on
+ *       the containerd line, {@link BootstrapAnswer}), says "ok" on the verdict pipe, and the launcher exits 0;</li>
+ *   <li>leaves containerd's session and pipes (containerd reads until the last writer closes them), and serves
+ *       ({@link Daemon#serve}), re-parented to pid 1 once the launcher has exited — or exits, if another shim
+ *       serves the group.</li>
  * </ol>
- * containerd dials the address once, right away. The socket is already listening, so the connection waits in
- * its backlog until the daemon's JVM is up and accepts it.
+ * containerd dials the address as soon as the launcher exits: the socket is already listening, so the connection
+ * waits in its backlog until the server accepts it, moments later.
  */
 final class StartCommand {
     private static final int BACKLOG = 128;
+    static final String VERDICT_FD = "JRUNC_VERDICT_FD";
 
     private StartCommand() {
     }
 
-    static int run(ShimFlags flags) {
+    static int run(ShimFlags flags) throws Exception {
         PrintStream out = System.out;
+        ShimMode mode = ShimMode.current();
+        StartRequest request;
+        ServerSocketChannel listener;
+        Advertisement advertisement = null;
         try {
-            Options options = readOptions();
+            request = StartRequest.read(flags, System.getenv(), readStdin());
             Path bundleDir = Path.of("").toAbsolutePath();
-            ShimMode mode = ShimMode.current();
-            String group = mode.group(Bundle.load(bundleDir), flags.id());
-            Path socket = ShimSocket.path(flags.address(), flags.namespace(), group);
+            String group = mode.group(Bundle.load(bundleDir), request.id());
+            Path socket = ShimSocket.path(request.socketDir(), request.grpcAddress(), request.namespace(), group);
             String address = ShimSocket.address(socket);
-
-            Integer listener = listen(socket);
-            writeAddress(bundleDir, address);
+            listener = listen(socket);
             if (listener != null) {
-                int daemon = spawnDaemon(mode, flags, bundleDir, listener);
-                Posix.close(listener);
-                adjustOomScore(daemon);
-                if (!options.getShimCgroup().isEmpty()) {
-                    ShimCgroup.join(options.getShimCgroup(), daemon);
-                }
+                advertisement = Advertisement.of(mode, request.daemonFlags(), socket).publish();
             }
-            out.print(address);
+            // containerd (1.6, 1.7) reads this file back after its own restart: always the plain address.
+            writeAddress(bundleDir, address);
+            BootstrapAnswer answer = BootstrapAnswer.choose(request,
+                    grpc -> ContainerdVersion.ask(grpc, BootstrapAnswer.VERSION_DEADLINE));
+            out.write(answer.render(address));
             out.flush();
-            return 0;
         } catch (Exception e) {
             // containerd shows this text as the reason the task could not be created.
-            System.err.println(ShimMode.current().binaryName() + " start: " + e.getMessage());
+            System.err.println(mode.binaryName() + " start: " + e.getMessage());
+            if (advertisement != null) {
+                advertisement.withdraw();
+            }
             return 1;
         }
+        if (listener == null) {
+            tellLauncher("ok");
+            return 0;   // a shim of this group already serves
+        }
+        int oomScore = oomScoreBelowContainerd();   // while the launcher, which has containerd's, is our parent
+        tellLauncher("ok");
+        detach(request.options(), oomScore);
+        return Daemon.serve(request.daemonFlags(), listener, request.ttrpcAddress(), advertisement);
     }
 
     /**
      * Binds the group's socket; null if a live shim already serves it. A socket file nobody answers on is
      * left over from a shim that died: remove it and bind again.
      */
-    private static Integer listen(Path socket) throws IOException {
-        if (!Files.isDirectory(ShimSocket.DIRECTORY)) {
-            Files.createDirectories(ShimSocket.DIRECTORY, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    private static ServerSocketChannel listen(Path socket) throws IOException {
+        Path directory = socket.getParent();
+        if (!Files.isDirectory(directory)) {
+            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         for (int attempt = 0; ; attempt++) {
+            ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {
-                int fd = UnixSocket.listen(socket.toString(), BACKLOG);
-                Posix.chmod(socket.toString(), 0600);
-                return fd;
-            } catch (PosixException e) {
-                if (e.errno() != Posix.EADDRINUSE || attempt > 0) {
+                listener.bind(UnixDomainSocketAddress.of(socket), BACKLOG);
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+                return listener;
+            } catch (BindException e) {
+                listener.close();
+                if (attempt > 0) {
                     throw e;
                 }
                 if (UnixSocket.answers(socket.toString())) {
@@ -104,54 +120,72 @@ final class StartCommand {
         Files.move(temporary, bundle.resolve("address"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The daemon is this same program, started again through the launcher that started us (same name, same mode). */
-    private static int spawnDaemon(ShimMode mode, ShimFlags flags, Path bundle, int listener) throws IOException {
-        String launcher = System.getenv().getOrDefault("JRUNC_LAUNCHER", "");
-        if (launcher.isEmpty() || !Files.isExecutable(Path.of(launcher))) {
-            throw new IOException("cannot find the shim's launcher (JRUNC_LAUNCHER = " + launcher + ")");
+    /** The launcher waits for one word on the verdict pipe: "ok" means containerd has its address. */
+    private static void tellLauncher(String word) {
+        String fd = System.getenv(VERDICT_FD);
+        if (fd == null || !fd.matches("[0-9]+")) {
+            return;   // run without the launcher (by hand): the exit status is the verdict
         }
-        List<String> argv = new ArrayList<>();
-        argv.add(mode.binaryName());
-        argv.addAll(flags.daemonArguments());
-        return Spawn.of(launcher, argv)
-                .stdio(-1, -1, -1)
-                .fd(3, listener)
-                .cwd(bundle)
-                .newSession()
-                .start();
+        int verdict = Integer.parseInt(fd);
+        try {
+            byte[] line = (word + "\n").getBytes(StandardCharsets.US_ASCII);
+            Posix.writeFully(verdict, line, line.length);
+        } catch (IOException e) {
+            // the launcher is gone: nobody to tell
+        } finally {
+            Posix.close(verdict);
+        }
     }
 
     /**
-     * Like the Go shim: the daemon is one step more killable than containerd under memory pressure, so the
-     * kernel's OOM killer takes a shim before the containerd that manages all of them.
+     * From containerd's child to a daemon: a session of its own (containerd's signals and terminal no longer reach
+     * us), none of containerd's pipes held (stdin read, stdout answered; stderr until the log FIFO takes over), one
+     * step more killable than containerd under memory pressure, and in the cgroup the options name, as the Go shim.
      */
-    private static void adjustOomScore(int daemon) {
+    private static void detach(Options options, int oomScore) throws IOException {
+        Posix.setsid();
+        int devNull = Posix.open("/dev/null", Posix.O_RDWR, 0);
+        Posix.dup2(devNull, 0);
+        Posix.dup2(devNull, 1);
+        Posix.dup2(devNull, 2);
+        Posix.close(devNull);
+        if (oomScore >= 0) {
+            try {
+                Files.writeString(Path.of("/proc/self/oom_score_adj"), Integer.toString(oomScore));
+            } catch (IOException refused) {
+                // best effort, as in the Go shim
+            }
+        }
+        if (!options.getShimCgroup().isEmpty()) {
+            ShimCgroup.join(options.getShimCgroup(), Posix.getpid());
+        }
+    }
+
+    /** containerd's oom_score_adj + 1 (the launcher, our parent still, inherited containerd's), or -1 if unknown. */
+    private static int oomScoreBelowContainerd() {
         try {
             int containerd = Integer.parseInt(Files.readString(Path.of("/proc", String.valueOf(Posix.getppid()), "oom_score_adj")).trim());
-            int score = Math.min(containerd + 1, 1000);
-            Files.writeString(Path.of("/proc", String.valueOf(daemon), "oom_score_adj"), Integer.toString(score));
+            return Math.min(containerd + 1, 1000);
         } catch (IOException | NumberFormatException e) {
-            // best effort, as in the Go shim
+            return -1;   // best effort, as in the Go shim
         }
     }
 
     /**
-     * containerd writes the container's runtime options to our stdin (containerd 2.3: bootstrap parameters,
-     * which read as options we do not know, so: defaults). Only shim_cgroup concerns start. A terminal (a human
-     * running start by hand) is left alone.
+     * stdin as containerd wrote it: the runtime options (1.6–2.2) or BootstrapParams (2.3+), or nothing. A terminal
+     * (a human running start by hand) is left alone.
      */
-    private static Options readOptions() throws IOException {
-        if (Posix.isTerminal(0)) {
-            return Options.getDefaultInstance();
-        }
-        byte[] stdin = System.in.readAllBytes();
-        if (stdin.length == 0) {
-            return Options.getDefaultInstance();
-        }
+    private static byte[] readStdin() throws IOException {
+        return stdinIsTerminal() ? new byte[0] : System.in.readAllBytes();
+    }
+
+    /** Without the native bindings (their start-up is not to be on the path of containerd's answer). */
+    private static boolean stdinIsTerminal() {
         try {
-            return RuntimeOptions.from(Any.parseFrom(stdin));
-        } catch (InvalidProtocolBufferException notAnAny) {
-            return Options.getDefaultInstance();
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console");
+        } catch (IOException e) {
+            return false;
         }
     }
 }

@@ -50,6 +50,13 @@ public final class Training {
             Bundle.readOptions(dir);
             dev.jrunc.shim.bundle.RuntimeOptions.from(com.google.protobuf.Any.getDefaultInstance());
             ShimSocket.path("/run/containerd/containerd.sock", "n", "c");
+            StartRequest request = StartRequest.read(new ShimFlags("n", "/a", "c", "", "", false), java.util.Map.of("GRPC_ADDRESS", "/a"),
+                    dev.jrunc.shim.proto.bootstrap.BootstrapParams.newBuilder().setContainerdVersion("2.3.0").setNamespace("n")
+                            .build().toByteArray());
+            BootstrapAnswer.choose(request, grpc -> java.util.Optional.of("v2.1.9")).render("unix:///run/containerd/s/0");
+            BootstrapAnswer.JSON_V3.render("unix:///run/containerd/s/0");
+            ContainerdVersion.ask(dir.resolve("nobody.sock").toString(), Duration.ofMillis(200));
+            ContainerdVersion.major("1.7.24~ds1");
             Json.write(Json.parse("{\"a\":[1,2.5,true,null,\"x\"]}"));
             DeleteResponse.parseFrom(DeleteResponse.newBuilder().setPid(1).setExitStatus(137).build().toByteArray());
             RemotePublisher.pack(TaskExit.newBuilder().setContainerId("c").build());

@@ -56,6 +56,8 @@ public interface LibC {
 
     int getppid();
 
+    int setsid();
+
     // --- file descriptors ----------------------------------------------------------------------------------------
 
     int open(String path, int flags, int mode);

@@ -92,6 +92,14 @@ public final class Posix {
     }
 
     /**
+     * setsid(2): a session and process group of our own, away from containerd's (its signals, its terminal). Fails
+     * for a process group leader; a process a shell started in the background is none.
+     */
+    public static void setsid() throws PosixException {
+        check(libc().setsid(), "setsid", "");
+    }
+
+    /**
      * Makes this process a child subreaper: when a descendant's parent dies, the orphan becomes our child (not
      * pid 1's), so we can wait for it. This is how a container's init becomes the shim's child after runc exits.
      */

@@ -191,11 +191,13 @@ public final class InitProcess implements ContainerProcess {
         io.closeStdin();
     }
 
+    /**
+     * In any state, as the Go shim's init: ctr resizes the terminal right after Start, and a container that has
+     * already exited by then must not make it print an error. (The terminal stays open until Delete; without one
+     * there is nothing to do.)
+     */
     @Override
     public void resize(int width, int height) throws IOException {
-        if (hasExited()) {
-            throw new IOException("cannot resize a stopped container");
-        }
         io.resize(width, height);
     }
 

@@ -86,6 +86,7 @@ public final class TaskService implements AutoCloseable {
     private final Runnable shutdown;
     private final OomWatcher oomWatcher;
     private volatile java.util.function.Consumer<java.nio.file.Path> whenCreated = bundle -> { };
+    private volatile Runnable whenTasksChange = () -> { };
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
     /** Which running process a pid is. */
@@ -144,6 +145,11 @@ public final class TaskService implements AutoCloseable {
         this.whenCreated = listener;
     }
 
+    /** Called after a container was added or removed ({@link #hasContainers()} then tells which). */
+    public void whenTasksChange(Runnable listener) {
+        this.whenTasksChange = listener;
+    }
+
     // --- a container's init ----------------------------------------------------------------------------------
 
     CreateTaskResponse create(CreateTaskRequest request) throws Exception {
@@ -173,6 +179,7 @@ public final class TaskService implements AutoCloseable {
                     .build());
             watchPid(container, init, window);
         }
+        whenTasksChange.run();
         return CreateTaskResponse.newBuilder().setPid(init.pid()).build();
     }
 
@@ -199,6 +206,9 @@ public final class TaskService implements AutoCloseable {
             }
             throw e;
         }
+        if (process instanceof InitProcess) {
+            watchForOom(container);   // before /tasks/start, as the Go shim: a client that saw it may rely on it
+        }
         synchronized (container) {
             if (process instanceof ExecProcess) {
                 publisher.publish(Topics.TASK_EXEC_STARTED, TaskExecStarted.newBuilder()
@@ -208,9 +218,6 @@ public final class TaskService implements AutoCloseable {
                         .setContainerId(container.id()).setPid(process.pid()).build());
             }
             watchPid(container, process, window);
-        }
-        if (process instanceof InitProcess) {
-            watchForOom(container);
         }
         return StartResponse.newBuilder().setPid(process.pid()).build();
     }
@@ -238,14 +245,17 @@ public final class TaskService implements AutoCloseable {
                 container.removeExec(process.id());
             } else {
                 containers.remove(container.id());
+                // No id (field 5): the Go shim leaves it unset for the init, and subscribers see the difference.
                 publisher.publish(Topics.TASK_DELETE, TaskDelete.newBuilder()
                         .setContainerId(container.id())
                         .setPid(process.pid())
                         .setExitStatus(process.exitStatus())
                         .setExitedAt(Timestamps.of(process.exitedAt()))
-                        .setId(container.id())
                         .build());
             }
+        }
+        if (process instanceof InitProcess) {
+            whenTasksChange.run();
         }
         return DeleteResponse.newBuilder()
                 .setPid(process.pid())

@@ -27,6 +27,20 @@ public final class Services {
     }
 
     /**
+     * Serves {@code existing}'s methods under another service name too (the same table: methods registered later
+     * show under both). For an API whose next version has the same messages under another package name, such as
+     * containerd's {@code containerd.task.v3.Task} and {@code containerd.task.v2.Task}.
+     */
+    public Services alias(String alias, String existing) {
+        Map<String, TypedMethod<?, ?>> methods = services.get(existing);
+        if (methods == null) {
+            throw new IllegalArgumentException("no service " + existing + " to serve as " + alias);
+        }
+        services.put(alias, methods);
+        return this;
+    }
+
+    /**
      * Runs one call and returns the serialized response.
      *
      * @throws TtrpcException UNIMPLEMENTED for an unknown service or method (the texts match the Go

@@ -119,6 +119,11 @@ public final class TtrpcServer implements Closeable {
         }).start();
     }
 
+    /** How many clients are connected now. */
+    public int connectionCount() {
+        return connections.size();
+    }
+
     /**
      * Graceful: stops accepting, lets the calls in flight answer (up to {@code grace}), then closes. The shim
      * uses it when containerd's Shutdown call itself is what ends the server: Shutdown's answer must still go out.

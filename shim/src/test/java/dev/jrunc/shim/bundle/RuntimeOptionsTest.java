@@ -46,6 +46,27 @@ class RuntimeOptionsTest {
     }
 
     @Test
+    void criSendsTheHandlersOptionsInlineWhenThereIsNoFile() throws Exception {
+        // containerd 1.7+ CRI: config_body is the handler's options table as TOML (go-toml quotes with ' or ").
+        String body = "BinaryName = '/opt/bin/runc'\nSystemdCgroup = true\nShimCgroup = \"/shims\"\n";
+        Options options = RuntimeOptions.from(any("runtimeoptions.v1.Options", dev.jrunc.shim.proto.runtimeoptions.Options
+                .newBuilder().setConfigBody(ByteString.copyFromUtf8(body)).build().toByteString()));
+        assertEquals("/opt/bin/runc", options.getBinaryName());
+        assertTrue(options.getSystemdCgroup());
+        assertEquals("/shims", options.getShimCgroup());
+    }
+
+    @Test
+    void aConfigFileWinsOverAnInlineBody(@TempDir Path dir) throws Exception {
+        Path toml = dir.resolve("jrunc.toml");
+        Files.writeString(toml, "BinaryName = \"/from/file\"\n");
+        Options options = RuntimeOptions.from(any("runtimeoptions.v1.Options", dev.jrunc.shim.proto.runtimeoptions.Options
+                .newBuilder().setConfigPath(toml.toString()).setConfigBody(ByteString.copyFromUtf8("BinaryName = \"/from/body\"\n"))
+                .build().toByteString()));
+        assertEquals("/from/file", options.getBinaryName());
+    }
+
+    @Test
     void unknownOrAbsentOptionsMeanDefaults() throws Exception {
         assertEquals(Options.getDefaultInstance(), RuntimeOptions.from(Any.getDefaultInstance()));
         assertEquals(Options.getDefaultInstance(), RuntimeOptions.from(any("io.example.Other", ByteString.copyFromUtf8("x"))));

@@ -32,8 +32,7 @@ class CrashCleanupIT {
         String id = "doomed-" + stage.name().toLowerCase(Locale.ROOT).replace('_', '-');
         DrillReport report = DrillReport.start("shim-killed-" + stage.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         Path events = containerd.dir().resolve(id + "-events.txt");
-        Process watcher = containerd.ctrInBackground(events, "events");
-        Thread.sleep(300);
+        Process watcher = containerd.ctrEvents(events);
         RuncWrapper runc = RuncWrapper.in(containerd.dir().resolve("runc-" + id));
         try {
             List<Long> pids = new ArrayList<>(bringTo(stage, id, runc, containerd));

@@ -30,7 +30,9 @@ import dev.jrunc.testkit.WithPrivateContainerd;
  * <p>The count is {@code JRUNC_DRILL_CHURN} (default 200: with one shared shim a lifecycle takes about half a
  * second, so CI pays about two minutes; {@code ./verify.sh soak} runs 1000).
  */
-@WithPrivateContainerd(name = "it-drill-churn", namespace = "drill-churn")
+// The drill follows one shared shim through the churn and then waits (up to 75 s) for its counts to settle: the
+// shim must not end meanwhile for lack of containers, so its linger outlasts the drill.
+@WithPrivateContainerd(name = "it-drill-churn", namespace = "drill-churn", env = "JRUNC_SHARED_LINGER=15m")
 class DrillChurnIT {
     private static final String SHARED = "io.containerd.jrunc-shared.v2";
     private static final int WARM_UP = 10;

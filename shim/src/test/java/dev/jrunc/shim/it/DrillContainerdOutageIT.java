@@ -91,11 +91,21 @@ class DrillContainerdOutageIT {
         long outage = DrillReport.millisSince(killedAt);
 
         String status = Procs.taskStatus(containerd, id);
-        CtrResult rm = containerd.ctr("task", "rm", id);
         report.line("containerd down %d ms; the init exited (SIGTERM) meanwhile", outage);
-        report.line("after the restart: ctr task ls says %s; ctr task rm says \"%s\"", status, rm.stderr().strip());
-        assertEquals("STOPPED", status, "containerd learns the exit from the shim after its restart");
-        assertTrue(rm.stderr().contains("exit code 143"), "the real exit status, not a made-up one: " + rm);
+        if (Testkit.containerdAtLeast(1, 7)) {
+            // 1.7 and 2.x ask every shim they reload for its pids and delete a task that has none (containerd#6860):
+            // the stopped task is gone by the time containerd answers, through the shim's Delete.
+            report.line("after the restart: ctr task ls says %s (containerd %s deletes stopped tasks when it reloads)",
+                    status.isEmpty() ? "nothing" : status, Testkit.containerdVersion());
+            assertEquals("", status, "containerd deleted the stopped task when it reloaded its shim");
+            assertTrue(Files.readString(containerd.dir().resolve("containerd.log")).contains("cleaning leaked shim process"),
+                    "containerd says why it deleted the task");
+        } else {
+            CtrResult rm = containerd.ctr("task", "rm", id);
+            report.line("after the restart: ctr task ls says %s; ctr task rm says \"%s\"", status, rm.stderr().strip());
+            assertEquals("STOPPED", status, "containerd learns the exit from the shim after its restart");
+            assertTrue(rm.stderr().contains("exit code 143"), "the real exit status, not a made-up one: " + rm);
+        }
 
         containerd.ctr("container", "rm", id).assertOk();
         Procs.await("the shim exits", () -> !Testkit.isAlive(shim));

@@ -86,7 +86,9 @@ class DrillEventsOutageIT {
         assertTrue(exits.stream().allMatch(l -> l.contains("\"exit_status\":143")), exits.toString());
 
         for (String id : ids) {
-            assertEquals("STOPPED", Procs.taskStatus(containerd, id));
+            // 1.6 keeps the stopped tasks; 1.7 and 2.x delete them when they reload a shim that has no pids for them
+            // (containerd#6860), after the exits above were delivered.
+            assertEquals(Testkit.containerdAtLeast(1, 7) ? "" : "STOPPED", Procs.taskStatus(containerd, id));
             containerd.ctr("task", "rm", id);
             containerd.ctr("container", "rm", id).assertOk();
         }

@@ -98,7 +98,8 @@ class HostileInputIT {
                     client.call(TASK, "Bogus", ByteString.EMPTY, Duration.ofSeconds(5), java.util.Map.of()));
             assertEquals(Code.UNIMPLEMENTED, method.code());
             TtrpcException service = org.junit.jupiter.api.Assertions.assertThrows(TtrpcException.class, () ->
-                    client.call("containerd.task.v3.Task", "State", ByteString.EMPTY, Duration.ofSeconds(5), java.util.Map.of()));
+                    // (containerd.task.v3.Task is served: containerd 2.x speaks it after a version 3 bootstrap)
+                    client.call("containerd.task.v9.Task", "State", ByteString.EMPTY, Duration.ofSeconds(5), java.util.Map.of()));
             assertEquals(Code.UNIMPLEMENTED, service.code());
         }
         assertStillServing(containerd);

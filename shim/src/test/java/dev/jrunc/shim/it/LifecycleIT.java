@@ -97,8 +97,7 @@ class LifecycleIT {
     @Test
     void eventsComeInOrder(Containerd containerd) throws Exception {
         Path events = containerd.dir().resolve("events-order.txt");
-        Process watcher = containerd.ctrInBackground(events, "events");
-        Thread.sleep(300);
+        Process watcher = containerd.ctrEvents(events);
         containerd.runBusybox(JRUNC, "ev1", "echo", "hi").assertOk();
         Procs.await("/tasks/delete for ev1 arrives", () -> Containerd.readFile(events).contains("/tasks/delete"));
         watcher.destroy();

@@ -21,8 +21,7 @@ class PauseIT {
     @Test
     void pauseFreezesAndResumeThaws(Containerd containerd) throws Exception {
         Path events = containerd.dir().resolve("pause-events.txt");
-        Process watcher = containerd.ctrInBackground(events, "events");
-        Thread.sleep(300);
+        Process watcher = containerd.ctrEvents(events);
         containerd.runBusyboxDetached(Containerd.JRUNC_RUNTIME, "freeze", "sleep", "600").assertOk();
         long init = Procs.taskPid(containerd, "freeze");
 

@@ -18,9 +18,10 @@ import dev.jrunc.testkit.Testkit;
 
 /**
  * verify.sh's prerequisites as a fresh machine meets them: apt's lists are empty until the first
- * {@code apt-get update}, so what apt can install is only known after it. Run against lists and a cache of its own
- * (apt's {@code Dir::State::Lists} and {@code Dir::Cache}), so the machine's own apt state is not touched, and as a
- * dry run, so nothing is installed.
+ * {@code apt-get update}, so what apt can install is only known after it. Run against lists, a cache and a package
+ * status of its own (apt's {@code Dir::State::Lists}, {@code Dir::Cache}, {@code Dir::State::status}: an empty one,
+ * nothing installed), so the machine's own apt state is neither used nor touched, and as a dry run, so nothing is
+ * installed.
  */
 class PrerequisitesIT {
 
@@ -28,7 +29,9 @@ class PrerequisitesIT {
     void onEmptyAptListsTheDecisionAboutCriuComesAfterTheUpdate(@TempDir Path tmp) throws Exception {
         Path lists = Files.createDirectories(tmp.resolve("lists/partial")).getParent();
         Path cache = Files.createDirectories(tmp.resolve("cache"));
-        List<String> aptOptions = List.of("-o", "Dir::State::Lists=" + lists, "-o", "Dir::Cache=" + cache);
+        Path status = Files.createFile(tmp.resolve("status"));
+        List<String> aptOptions = List.of("-o", "Dir::State::Lists=" + lists, "-o", "Dir::Cache=" + cache,
+                "-o", "Dir::State::status=" + status);
 
         // The situation of a fresh machine: with these lists, apt knows no criu at all.
         List<String> policy = new java.util.ArrayList<>(List.of("apt-cache"));

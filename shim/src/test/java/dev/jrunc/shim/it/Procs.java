@@ -93,11 +93,34 @@ final class Procs {
                 .toList();
     }
 
+    /**
+     * Whether the process has a handler for {@code signal} (its bit in {@code SigCgt} of /proc/PID/status): a shell
+     * has run its {@code trap} for it. A container's init without a handler ignores signals sent from outside.
+     */
+    static boolean catches(long pid, int signal) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("SigCgt:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).strip(), 16) & (1L << (signal - 1))) != 0;
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
     static void await(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + 20_000_000_000L;
+        await(what, java.time.Duration.ofSeconds(20), condition);
+    }
+
+    /** Like {@link #await(String, java.util.function.BooleanSupplier)}, for steps that take longer on a busy machine. */
+    static void await(String what, java.time.Duration timeout, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after 20 s waiting until " + what);
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting until " + what);
             }
             Thread.sleep(50);
         }

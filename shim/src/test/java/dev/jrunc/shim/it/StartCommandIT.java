@@ -56,7 +56,8 @@ class StartCommandIT {
         daemons.addAll(Testkit.pidsWithCmdlineContaining("-address " + ADDRESS));
         long daemon = daemons.get(0);
 
-        String again = start(second, "start-it");
+        // The launcher finds the group's shim itself: the second start needs no JVM (with none to be had, it works).
+        String again = start(second, "start-it", "/nonexistent/java");
         assertEquals(expected, again, "a second start for the same group prints the same address");
         assertEquals(expected, Files.readString(second.resolve("address")));
         assertEquals(List.of(daemon), Testkit.pidsWithCmdlineContaining("-address " + ADDRESS), "still one daemon");
@@ -112,14 +113,43 @@ class StartCommandIT {
         return bundle;
     }
 
+    /**
+     * A pod's containers name their sandbox in an annotation: the launcher hashes that group as the JVM does, and
+     * answers the pod's second container without a JVM.
+     */
+    @Test
+    void aPodsSecondContainerIsAnsweredWithoutAJvm() throws Exception {
+        Path sandbox = bundle("sandbox");
+        Path app = bundle("app");
+        String pod = "{\"ociVersion\":\"1.0.2\",\"annotations\":{\"io.kubernetes.cri.sandbox-id\":\"pod-it\","
+                + "\"io.kubernetes.cri.container-type\":\"%s\"}}";
+        Files.writeString(sandbox.resolve("config.json"), String.format(pod, "sandbox"));
+        Files.writeString(app.resolve("config.json"), String.format(pod, "container"));
+        String expected = "unix:///run/containerd/s/" + Testkit.sha256Hex(ADDRESS + "/" + NAMESPACE + "/pod-it");
+
+        assertEquals(expected, start(sandbox, "pod-it"));
+        Procs.await("the pod's shim", () -> Testkit.pidsWithCmdlineContaining("-address " + ADDRESS).size() == 1);
+        daemons.addAll(Testkit.pidsWithCmdlineContaining("-address " + ADDRESS));
+        assertEquals(expected, start(app, "app-container", "/nonexistent/java"), "the app container goes to the pod's shim");
+        assertEquals(expected, Files.readString(app.resolve("address")));
+    }
+
     /** Runs start like containerd: cwd = bundle, stdin empty, stdout+stderr read together until EOF. */
     private String start(Path bundle, String id) throws Exception {
+        return start(bundle, id, null);
+    }
+
+    /** The same, with the launcher's JRUNC_JAVA set (a java that does not exist proves that no JVM was needed). */
+    private String start(Path bundle, String id, String java) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(launcher(), "-namespace", NAMESPACE, "-address", ADDRESS,
                 "-publish-binary", "/usr/bin/containerd", "-id", id, "start")
                 .directory(bundle.toFile())
                 .redirectInput(new File("/dev/null"))
                 .redirectErrorStream(true);
         pb.environment().put("TTRPC_ADDRESS", ADDRESS + ".ttrpc");
+        if (java != null) {
+            pb.environment().put("JRUNC_JAVA", java);
+        }
         Process start = pb.start();
         // Reading to EOF only ends if no daemon kept the pipe: that is the point of this read.
         CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
@@ -139,10 +169,23 @@ class StartCommandIT {
         return System.getProperty("jrunc.launcher", "target/containerd-shim-jrunc-v2");
     }
 
+    /** SIGTERM first: a shim then removes its socket and its advertisement, as after containerd's Shutdown. */
     @AfterEach
-    void killDaemons() {
+    void stopDaemons() throws Exception {
         for (long pid : Testkit.pidsWithCmdlineContaining("-address " + ADDRESS)) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            ProcessHandle.of(pid).ifPresent(daemon -> {
+                daemon.destroy();
+                try {
+                    daemon.onExit().get(20, TimeUnit.SECONDS);
+                } catch (Exception stillThere) {
+                    daemon.destroyForcibly();
+                }
+            });
+        }
+        for (String group : List.of("start-it", "pod-it")) {
+            String hash = Testkit.sha256Hex(ADDRESS + "/" + NAMESPACE + "/" + group);
+            Files.deleteIfExists(Path.of("/run/jrunc-shim/s", hash));
+            Files.deleteIfExists(Path.of("/run/containerd/s", hash));
         }
     }
 }

@@ -5,17 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnknownFieldSet;
+
 import dev.jrunc.shim.json.Json;
+import dev.jrunc.shim.proto.events.TaskExit;
+import dev.jrunc.shim.proto.events.TaskStart;
 import dev.jrunc.testkit.Containerd;
+import dev.jrunc.testkit.ContainerdEvents;
 import dev.jrunc.testkit.CtrResult;
 import dev.jrunc.testkit.WithPrivateContainerd;
+import dev.jrunc.testkit.proto.Envelope;
 
 /**
  * Stats and OOM through containerd and ctr: {@code ctr task metrics} shows the container's own cgroup figures,
@@ -28,11 +37,7 @@ class StatsAndOomIT {
     private static final String LIMIT = "33554432"; // 32 MiB
     /** Three processes: the shell and two sleeps, so that pids.current has something to count. */
     private static final String[] THREE_PROCESSES = {"sh", "-c", "sleep 600 & sleep 600 & wait"};
-    /**
-     * Doubles a string until the memory limit stops it. The short sleep first: both shims start watching for
-     * OOM kills only once Start has returned, and a hog that dies within milliseconds can beat that.
-     */
-    private static final String[] MEMORY_HOG = {"sh", "-c", "sleep 1; x=a; while true; do x=\"$x$x\"; done"};
+    private static final int SIGUSR1 = 10;
 
     @Test
     void metricsShowTheContainersCgroupLikeTheGoShim(Containerd containerd) throws Exception {
@@ -83,31 +88,56 @@ class StatsAndOomIT {
         }
     }
 
+    /**
+     * Events through containerd's events API, on a subscription proven ready. Each container fills its memory (or
+     * not) only on SIGUSR1, sent once /tasks/start is out (the shim watches for OOM kills before it publishes that)
+     * and the container's shell has set its trap.
+     */
     @Test
     void anOomKillIsPublishedBeforeTheExit(Containerd containerd) throws Exception {
-        Path eventsFile = containerd.dir().resolve("events-oom.txt");
-        Process events = containerd.ctrInBackground(eventsFile, "events");
-        Thread.sleep(300); // ctr subscribes asynchronously
+        try (ContainerdEvents events = ContainerdEvents.subscribe(containerd)) {
+            String from = events.mark("oom");
+            CtrResult hog = runUntilSignalled(containerd, events, from, "oom-j", "x=a; while true; do x=$x$x; done");
+            CtrResult modest = runUntilSignalled(containerd, events, from, "no-oom-j", "x=a; x=$x$x; exit 0");
+            assertEquals(137, hog.exitCode(), hog::toString);
+            assertEquals(0, modest.exitCode(), modest::toString);
+            for (String id : List.of("oom-j", "no-oom-j")) {   // the shim publishes them after Delete has answered
+                events.await("/tasks/delete of " + id, from, e -> e.getTopic().equals("/tasks/delete")
+                        && containerId(e).equals(id), Duration.ofMinutes(2));
+            }
+            List<Envelope> recorded = events.between(from, events.mark("oom done"));
 
-        CtrResult hog = run(containerd, "oom-j", "16777216", MEMORY_HOG);
-        CtrResult modest = run(containerd, "no-oom-j", "16777216", "sh", "-c", "sleep 1; x=a; x=\"$x$x\"; exit 0");
+            List<String> hogTopics = topics(recorded, "oom-j");
+            assertTrue(hogTopics.contains("/tasks/oom"), () -> "no /tasks/oom for oom-j: " + hogTopics);
+            assertTrue(hogTopics.indexOf("/tasks/oom") < hogTopics.indexOf("/tasks/exit"),
+                    () -> "/tasks/oom must come before /tasks/exit: " + hogTopics);
+            assertTrue(hogTopics.indexOf("/tasks/start") < hogTopics.indexOf("/tasks/oom"), hogTopics::toString);
+            TaskExit exit = recorded.stream().filter(e -> e.getTopic().equals("/tasks/exit") && containerId(e).equals("oom-j"))
+                    .map(StatsAndOomIT::exit).findFirst().orElseThrow();
+            assertEquals(137, exit.getExitStatus(), exit::toString);
+            assertFalse(topics(recorded, "no-oom-j").contains("/tasks/oom"),
+                    () -> "a container that exited normally got /tasks/oom: " + topics(recorded, "no-oom-j"));
+        }
+    }
 
-        assertEquals(137, hog.exitCode(), hog::toString);
-        assertEquals(0, modest.exitCode(), modest::toString);
-        Procs.await("/tasks/delete of both containers", () -> topics(Containerd.readFile(eventsFile), "no-oom-j")
-                .contains("/tasks/delete") && topics(Containerd.readFile(eventsFile), "oom-j").contains("/tasks/delete"));
-        events.destroy();
-        String text = Containerd.readFile(eventsFile);
-
-        List<String> hogTopics = topics(text, "oom-j");
-        assertTrue(hogTopics.contains("/tasks/oom"), () -> "no /tasks/oom for oom-j in:\n" + text);
-        assertTrue(hogTopics.indexOf("/tasks/oom") < hogTopics.indexOf("/tasks/exit"),
-                () -> "/tasks/oom must come before /tasks/exit: " + hogTopics);
-        assertTrue(hogTopics.indexOf("/tasks/start") < hogTopics.indexOf("/tasks/oom"), hogTopics::toString);
-        assertTrue(text.lines().anyMatch(l -> l.contains("/tasks/exit") && l.contains("\"oom-j\"")
-                && l.contains("\"exit_status\":137")), text);
-        assertFalse(topics(text, "no-oom-j").contains("/tasks/oom"),
-                () -> "a container that exited normally got /tasks/oom:\n" + text);
+    /** {@code ctr run --rm} of a shell that runs {@code action} on SIGUSR1, and the signal once that is safe. */
+    private static CtrResult runUntilSignalled(Containerd containerd, ContainerdEvents events, String from, String id,
+            String action) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--rm", "--runtime", JRUNC, "--memory-limit", "16777216",
+                "--env", Containerd.PATH_ENV, "--rootfs", containerd.busyboxRootfs().toString(), id,
+                "sh", "-c", "trap '" + action + "' USR1; while :; do sleep 1; done"));
+        Path out = containerd.dir().resolve(id + ".out");
+        Process ctr = containerd.ctrInBackground(out, args.toArray(String[]::new));
+        Envelope start = events.await("/tasks/start of " + id, from, e -> e.getTopic().equals("/tasks/start")
+                && containerId(e).equals(id), Duration.ofMinutes(2));
+        long pid = TaskStart.parseFrom(start.getEvent().getValue()).getPid();
+        Procs.await(id + "'s shell traps USR1", Duration.ofMinutes(2), () -> Procs.catches(pid, SIGUSR1));
+        containerd.ctr("task", "kill", "-s", "SIGUSR1", id).assertOk();
+        if (!ctr.waitFor(3, TimeUnit.MINUTES)) {   // the OOM killer may take long on a busy machine
+            throw new AssertionError("ctr run " + id + " did not finish");
+        }
+        return new CtrResult(ctr.exitValue(), Containerd.readFile(out),
+                Containerd.readFile(out.resolveSibling(out.getFileName() + ".stderr")), args);
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------
@@ -117,13 +147,6 @@ class StatsAndOomIT {
                 "--env", Containerd.PATH_ENV, "--rootfs", containerd.busyboxRootfs().toString(), id));
         args.addAll(List.of(command));
         containerd.ctr(args.toArray(String[]::new)).assertOk();
-    }
-
-    private static CtrResult run(Containerd containerd, String id, String memoryLimit, String... command) {
-        List<String> args = new ArrayList<>(List.of("run", "--rm", "--runtime", JRUNC, "--memory-limit", memoryLimit,
-                "--env", Containerd.PATH_ENV, "--rootfs", containerd.busyboxRootfs().toString(), id));
-        args.addAll(List.of(command));
-        return containerd.ctr(args.toArray(String[]::new));
     }
 
     /** How many processes {@code ctr task ps} lists for the container. */
@@ -162,15 +185,28 @@ class StatsAndOomIT {
         return ((Map<?, ?>) json).keySet().stream().map(Object::toString).sorted().toList();
     }
 
-    /** The /tasks/... topics of one container in {@code ctr events} output, in order. */
-    private static List<String> topics(String events, String id) {
-        List<String> topics = new ArrayList<>();
-        for (String line : events.split("\n")) {
-            if (line.contains("\"" + id + "\"") && line.contains(" /tasks/")) {
-                topics.add(line.substring(line.indexOf(" /tasks/") + 1).split(" ")[0]);
-            }
+    /** The /tasks/… topics of one container's events, in order. */
+    private static List<String> topics(List<Envelope> events, String id) {
+        return events.stream().filter(e -> e.getTopic().startsWith("/tasks/") && containerId(e).equals(id))
+                .map(Envelope::getTopic).toList();
+    }
+
+    /** Field 1 of every task event is the container id. */
+    private static String containerId(Envelope envelope) {
+        try {
+            UnknownFieldSet.Field first = UnknownFieldSet.parseFrom(envelope.getEvent().getValue()).getField(1);
+            return first.getLengthDelimitedList().isEmpty() ? "" : first.getLengthDelimitedList().get(0).toStringUtf8();
+        } catch (InvalidProtocolBufferException e) {
+            return "";
         }
-        return topics;
+    }
+
+    private static TaskExit exit(Envelope envelope) {
+        try {
+            return TaskExit.parseFrom(envelope.getEvent().getValue());
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static void remove(Containerd containerd, String id) {

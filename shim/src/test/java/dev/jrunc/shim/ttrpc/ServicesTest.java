@@ -47,6 +47,18 @@ class ServicesTest {
     }
 
     @Test
+    void anAliasServesTheSameMethodsUnderAnotherNameEvenThoseRegisteredLater() throws Exception {
+        Services table = new Services().register("test.v2.Echo", "Upper", StringValue.parser(),
+                request -> StringValue.of(request.getValue().toUpperCase()));
+        table.alias("test.v3.Echo", "test.v2.Echo");
+        table.register("test.v2.Echo", "Nothing", Empty.parser(), request -> Empty.getDefaultInstance());
+
+        assertEquals("HI", StringValue.parseFrom(table.invoke("test.v3.Echo", "Upper", StringValue.of("hi").toByteString())).getValue());
+        assertEquals(ByteString.EMPTY, table.invoke("test.v3.Echo", "Nothing", ByteString.EMPTY));
+        assertThrows(IllegalArgumentException.class, () -> table.alias("x.v3", "x.v2"));
+    }
+
+    @Test
     void anUnparsablePayloadIsAnInvalidArgument() {
         ByteString garbage = ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff});
 

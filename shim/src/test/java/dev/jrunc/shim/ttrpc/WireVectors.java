@@ -3,7 +3,7 @@ package dev.jrunc.shim.ttrpc;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
-/** Bytes captured between containerd 1.6.20 and containerd-shim-runc-v2 (research notes, section 2.2). */
+/** Bytes captured on the socket between containerd 1.6.20 and containerd-shim-runc-v2, while ctr ran a container. */
 final class WireVectors {
 
     private WireVectors() {
