@@ -796,7 +796,7 @@ lines_tour() {
   esac
   local line
   for line in system $OTHER_LINES; do
-    step "the containerd-lines tour on containerd ${line/system/of the system}"
+    step "the tour of what each containerd line hands the shim, on containerd ${line/system/of the system}"
     line_transcript "$line"
   done
 }
