@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # verify.sh — the single entry point of the jrunc workbook: build, demo, test.
 #
-#   ./verify.sh build    install what is missing (containerd, runc, busybox-static, JDK 17, Maven), build the shim
+#   ./verify.sh build    install what is missing (containerd, runc, busybox-static, a JDK ≥ 17, Maven), build the shim
 #   ./verify.sh demo     build if needed, then the main-job demo (RUNTIME=io.containerd.runc.v2 for the Go shim)
 #   ./verify.sh test     build prerequisites, then unit tests and integration tests (mvn verify), then lab checks,
 #                        then the end-to-end tests on containerd 1.7 and 2.1 (fetched from Debian, not installed)
@@ -803,7 +803,7 @@ lines_tour() {
   esac
   local line
   for line in system $OTHER_LINES; do
-    step "the containerd-lines tour on containerd ${line/system/of the system}"
+    step "the tour of what each containerd line hands the shim, on containerd ${line/system/of the system}"
     line_transcript "$line"
   done
 }

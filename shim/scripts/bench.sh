@@ -9,7 +9,8 @@
 #   parallel  20 × ctr run -d at once, until all are RUNNING
 # for io.containerd.runc.v2 (Go), io.containerd.jrunc.v2 (per-pod) and io.containerd.jrunc-shared.v2 (shared).
 # Prints a table; writes results.json, results.csv and results.svg to BENCH_OUT. It never fails on a slow figure:
-# the targets are marked PASS/FAIL in the output, the exit status only says whether the run worked.
+# the targets (shim/src/test/java/dev/jrunc/bench/Targets.java) are marked PASS/FAIL in the output,
+# the exit status only says whether the run worked.
 #
 # Environment (defaults in brackets; a full default run takes about ten minutes on 2 cores):
 #   BENCH_N [20]                ctr run --rm samples per shim        BENCH_COLD_N [10]   start/delete samples

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * {@code ./verify.sh bench}: the Go shim and ours (per-pod and shared mode) side by side under one private containerd,
  * which shim/scripts/bench.sh has started and will stop. Never part of the tests, and it asserts nothing about speed:
  * it measures, prints a table, and writes results.json, results.csv and results.svg (the chart the workbook's
- * performance chapter includes), with the issue's targets marked against the figures.
+ * performance chapter includes), with the targets ({@link Targets}) marked against the figures.
  *
  * <p>Phases, in this order (BENCH_PHASES selects): mem (memory at 1/10/50 containers, first, while no other shim of
  * ours runs), run (ctr run --rm and the runc floor), cold (start and delete alone), ttrpc (State, Create, Start),

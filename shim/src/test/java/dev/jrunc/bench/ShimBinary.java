@@ -17,7 +17,7 @@ import java.util.Map;
 final class ShimBinary {
     /** Compiled into containerd 1.6 and every shim: where shim sockets live. */
     static final Path SOCKET_DIR = Path.of("/run/containerd/s");
-    /** Where our shared shim advertises its pid (SharedShim.java), so its launcher can skip the JVM. */
+    /** Where our shims advertise their pid (cli/Advertisement.java), so that the launcher can skip the JVM. */
     static final Path SHARED_PID_DIR = Path.of("/run/jrunc-shim");
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 

@@ -7,8 +7,8 @@ import java.util.Map;
 /**
  * results.svg, the chart the workbook's performance chapter includes: the machine and versions on top (figures mean
  * nothing without them), every timed operation as a row of bars (median, p10–p90 whisker, ratio to Go), memory as
- * two line charts against the number of containers, and the issue's targets with their marks. Plain SVG written
- * here, so the benchmark needs no plotting library and the picture renders in any browser and in AsciiDoc.
+ * two line charts against the number of containers, and the targets ({@link Targets}) with their marks. Plain SVG
+ * written here, so the benchmark needs no plotting library and the picture renders in any browser and in AsciiDoc.
  */
 final class SvgChart {
     private static final int WIDTH = 1000;

@@ -18,8 +18,9 @@ import dev.jrunc.shim.proto.runc.Options;
  *   <li>{@code runtimeoptions.v1.Options} — what CRI sends to any other runtime type (our
  *       io.containerd.jrunc.v2) and what {@code ctr run --runtime-config-path} sends: a path to a TOML
  *       file, in which we read runc's options by their Go names ({@code BinaryName = "/usr/bin/runc"},
- *       {@code SystemdCgroup = true}, …); or, from CRI 1.7 on when the handler names no file, that TOML inline
- *       (config_body: the handler's {@code options} table).</li>
+ *       {@code SystemdCgroup = true}, …: {@link RuncOptionsToml}, which refuses what it does not understand);
+ *       or, from CRI 1.7 on when the handler names no file, that TOML inline (config_body: the handler's
+ *       {@code options} table).</li>
  * </ul>
  * Anything else carries nothing for us and means the defaults.
  */
@@ -43,10 +44,12 @@ public final class RuntimeOptions {
             }
             if (is(type, RUNTIME_OPTIONS)) {
                 var runtimeOptions = dev.jrunc.shim.proto.runtimeoptions.Options.parseFrom(any.getValue());
-                if (!runtimeOptions.getConfigPath().isEmpty()) {
-                    return fromToml(Files.readAllLines(Path.of(runtimeOptions.getConfigPath())));
+                String path = runtimeOptions.getConfigPath();
+                if (!path.isEmpty()) {
+                    return RuncOptionsToml.parse(Files.readAllLines(Path.of(path)), path);
                 }
-                return fromToml(runtimeOptions.getConfigBody().toStringUtf8().lines().toList());
+                return RuncOptionsToml.parse(runtimeOptions.getConfigBody().toStringUtf8().lines().toList(),
+                        "the runtime options' config_body");
             }
         } catch (InvalidProtocolBufferException e) {
             throw new IOException("invalid runtime options " + type + ": " + e.getMessage(), e);
@@ -56,46 +59,5 @@ public final class RuntimeOptions {
 
     private static boolean is(String typeUrl, String name) {
         return typeUrl.equals(name) || typeUrl.endsWith("/" + name);
-    }
-
-    /**
-     * The flat {@code Key = value} lines of a runtime config file (comments, tables and unknown keys ignored —
-     * it is TOML, but we only ever need these few scalars).
-     */
-    static Options fromToml(List<String> lines) {
-        Options.Builder options = Options.newBuilder();
-        for (String raw : lines) {
-            String line = raw.strip();
-            int equals = line.indexOf('=');
-            if (line.isEmpty() || line.startsWith("#") || line.startsWith("[") || equals < 0) {
-                continue;
-            }
-            String key = line.substring(0, equals).strip();
-            String value = unquote(line.substring(equals + 1).strip());
-            switch (key) {
-                case "BinaryName" -> options.setBinaryName(value);
-                case "Root" -> options.setRoot(value);
-                case "SystemdCgroup" -> options.setSystemdCgroup(Boolean.parseBoolean(value));
-                case "NoPivotRoot" -> options.setNoPivotRoot(Boolean.parseBoolean(value));
-                case "NoNewKeyring" -> options.setNoNewKeyring(Boolean.parseBoolean(value));
-                case "ShimCgroup" -> options.setShimCgroup(value);
-                case "IoUid" -> options.setIoUid(Integer.parseInt(value));
-                case "IoGid" -> options.setIoGid(Integer.parseInt(value));
-                case "CriuPath" -> options.setCriuPath(value);
-                default -> {
-                    // not one of runc's options
-                }
-            }
-        }
-        return options.build();
-    }
-
-    private static String unquote(String value) {
-        int comment = value.startsWith("\"") ? -1 : value.indexOf('#');
-        String v = comment >= 0 ? value.substring(0, comment).strip() : value;
-        if (v.length() >= 2 && (v.startsWith("\"") && v.endsWith("\"") || v.startsWith("'") && v.endsWith("'"))) {
-            return v.substring(1, v.length() - 1);
-        }
-        return v;
     }
 }

@@ -41,6 +41,12 @@ public final class Json {
         return current;
     }
 
+    /**
+     * Compact JSON: no space anywhere outside strings, object keys in the map's order. The launcher's {@code delete}
+     * fast path depends on that form: it reads runc's root from {@code options.json} with a bash regex on
+     * {@code "root":"…"} (LauncherReadsOptionsJsonTest runs the launcher on this method's output; the decision is
+     * docs/decisions/launcher-fast-paths.md).
+     */
     public static String write(Object value) {
         StringBuilder out = new StringBuilder();
         write(value, out);

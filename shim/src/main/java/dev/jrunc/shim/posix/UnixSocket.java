@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * A listening unix socket as a raw file descriptor.
  *
- * <p>The JDK can listen on unix sockets too, but it never reveals the fd number, and {@code start} must hand the
- * listening socket to the daemon it spawns (as fd 3, like the Go shim). So {@code start} binds it here, in C terms.
+ * <p>The JDK can listen on unix sockets too, but it never reveals the fd number, which a listener needs when it is
+ * to be handed to another process (as fd 3, as the Go shim's {@code start} hands it to its daemon; lab 02 does the
+ * same), or to runc as a console socket. The shim's own {@code start} listens through the JDK: its JVM becomes the
+ * daemon (docs/decisions/one-jvm-start.md).
  */
 public final class UnixSocket {
     private static final int AF_UNIX = 1;

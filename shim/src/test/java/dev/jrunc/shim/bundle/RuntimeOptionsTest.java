@@ -34,8 +34,6 @@ class RuntimeOptionsTest {
                 Root = '/run/jrunc-runc'   # comment
                 SystemdCgroup = true
                 IoUid = 1000
-                [ignored.table]
-                Unknown = 1
                 """);
         Options options = RuntimeOptions.from(any("runtimeoptions.v1.Options",
                 dev.jrunc.shim.proto.runtimeoptions.Options.newBuilder().setConfigPath(toml.toString()).build().toByteString()));
@@ -77,6 +75,20 @@ class RuntimeOptionsTest {
         assertThrows(IOException.class, () -> RuntimeOptions.from(any("containerd.runc.v1.Options", ByteString.copyFrom(new byte[] {(byte) 0xff}))));
         assertThrows(IOException.class, () -> RuntimeOptions.from(any("runtimeoptions.v1.Options",
                 dev.jrunc.shim.proto.runtimeoptions.Options.newBuilder().setConfigPath("/no/such/file.toml").build().toByteString())));
+    }
+
+    @Test
+    void whatTheTomlReaderDoesNotUnderstandIsAnErrorNamingTheFileAndLine(@TempDir Path dir) throws Exception {
+        Path toml = dir.resolve("jrunc.toml");
+        Files.writeString(toml, "BinaryName = \"/usr/bin/runc\"\nSystemdCgroups = true\n");
+        IOException e = assertThrows(IOException.class, () -> RuntimeOptions.from(any("runtimeoptions.v1.Options",
+                dev.jrunc.shim.proto.runtimeoptions.Options.newBuilder().setConfigPath(toml.toString()).build().toByteString())));
+        assertTrue(e.getMessage().startsWith(toml + ", line 2: unknown key SystemdCgroups"), e.getMessage());
+
+        IOException inline = assertThrows(IOException.class, () -> RuntimeOptions.from(any("runtimeoptions.v1.Options",
+                dev.jrunc.shim.proto.runtimeoptions.Options.newBuilder().setConfigBody(ByteString.copyFromUtf8("[sub]\nRoot = '/x'\n"))
+                        .build().toByteString())));
+        assertTrue(inline.getMessage().startsWith("the runtime options' config_body, line 1: a table"), inline.getMessage());
     }
 
     private static Any any(String type, ByteString value) {
