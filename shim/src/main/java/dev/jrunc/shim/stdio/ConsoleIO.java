@@ -90,13 +90,13 @@ final class ConsoleIO implements ProcessIO {
         Posix.setBlocking(masterFd, false);
         if (!stdio.stdout().isEmpty()) {
             int destination = ClientReader.openWhenRead(Path.of(fifo(stdio.stdout())));   // see there
-            output = new Pump(name + "-tty-out", masterFd, destination, false, true);
+            output = Pump.output(name + "-tty-out", masterFd, destination, false);
             output.start();
         }
         if (!stdio.stdin().isEmpty()) {
             stdinHolder = Posix.open(fifo(stdio.stdin()), Posix.O_RDWR | Posix.O_CLOEXEC, 0);
             int reader = Posix.open(fifo(stdio.stdin()), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-            input = new Pump(name + "-tty-in", reader, masterFd, true, false);
+            input = Pump.input(name + "-tty-in", reader, masterFd, false);
             input.start();
         }
     }

@@ -136,7 +136,7 @@ final class PipeIO implements ProcessIO {
         stdinHolder = track(Posix.open(fifo.toString(), Posix.O_RDWR | Posix.O_CLOEXEC, 0));
         int reader = track(Posix.open(fifo.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0));
         childStdin = pipe[0];
-        stdinPump = new Pump(name + "-stdin", reader, pipe[1]);
+        stdinPump = Pump.input(name + "-stdin", reader, pipe[1], true);
     }
 
     private int openOutput(String stream, String uri, int uid, int gid) throws IOException {
@@ -155,7 +155,7 @@ final class PipeIO implements ProcessIO {
         track(pipe[0]);
         track(pipe[1]);
         chown(pipe[1], uid, gid);
-        outputPumps.add(new Pump(name + "-" + stream, pipe[0], destination));
+        outputPumps.add(Pump.output(name + "-" + stream, pipe[0], destination, true));
         return pipe[1];
     }
 

@@ -20,30 +20,48 @@ final class Pump {
     private static final System.Logger LOG = System.getLogger("jrunc.stdio");
     private static final int BUFFER_SIZE = 32 * 1024;
     private static final int POLL_MILLIS = 250;
+    /**
+     * Test only, off unless the environment sets it: an output pump holds every chunk it has read this long before
+     * writing it on, which makes a process's exit overtake its own output on purpose (DrillOutputsIT). A constant
+     * 0 otherwise, so the check below costs nothing.
+     */
+    static final long TEST_HOLD_MILLIS = testHoldMillis("JRUNC_TEST_HOLD_OUTPUT_MILLIS");
 
     private final String name;
     private final int from;
     private final int to;
     private final boolean closeFrom;
     private final boolean closeTo;
+    /** Copies a process's output (not the client's stdin). */
+    private final boolean output;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean cancelled;
 
-    /** A pump that owns both fds: it makes them non-blocking and closes them when it ends. */
-    Pump(String name, int from, int to) {
-        this(name, from, to, true, true);
-    }
-
-    /**
-     * @param closeFrom false when {@code from} is shared (a terminal's master) and its owner closes it
-     * @param closeTo   the same for {@code to}
-     */
-    Pump(String name, int from, int to, boolean closeFrom, boolean closeTo) {
+    private Pump(String name, int from, int to, boolean closeFrom, boolean closeTo, boolean output) {
         this.name = name;
         this.from = from;
         this.to = to;
         this.closeFrom = closeFrom;
         this.closeTo = closeTo;
+        this.output = output;
+    }
+
+    /**
+     * A process's output on its way to the client: from its pipe (or a terminal's master) into a FIFO or file,
+     * which the pump owns and closes when it ends.
+     *
+     * @param closeFrom false when {@code from} is shared (a terminal's master) and its owner closes it
+     */
+    static Pump output(String name, int from, int to, boolean closeFrom) {
+        return new Pump(name, from, to, closeFrom, true, true);
+    }
+
+    /**
+     * The client's stdin on its way to the process: from the stdin FIFO, which the pump owns, into the process's
+     * pipe (owned too) or a terminal's master ({@code closeTo} false: its owner closes it).
+     */
+    static Pump input(String name, int from, int to, boolean closeTo) {
+        return new Pump(name, from, to, true, closeTo, false);
     }
 
     void start() {
@@ -80,6 +98,9 @@ final class Pump {
                 if (n < 0) {
                     continue;                      // EAGAIN: spurious wake-up
                 }
+                if (TEST_HOLD_MILLIS > 0 && output) {
+                    hold();
+                }
                 if (!writeAll(buffer, n)) {
                     break;
                 }
@@ -101,6 +122,23 @@ final class Pump {
                 Posix.close(to);
             }
             done.countDown();
+        }
+    }
+
+    private static long testHoldMillis(String variable) {
+        String value = System.getenv(variable);
+        try {
+            return value == null || value.isBlank() ? 0 : Math.max(0, Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void hold() {
+        try {
+            Thread.sleep(TEST_HOLD_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
