@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import dev.jrunc.shim.json.Json;
 import dev.jrunc.shim.posix.Posix;
@@ -34,6 +35,8 @@ public final class ExecProcess implements ContainerProcess {
     private volatile ExecState state = new ExecState.Created();
     private volatile ProcessIO io;
     private volatile int pid;
+    /** The reaper has its exit: the pid is no longer ours to signal. */
+    private volatile boolean reaped;
 
     /**
      * @param processSpec the OCI Process JSON from the Exec call; its {@code terminal} is set from {@code stdio}
@@ -120,8 +123,19 @@ public final class ExecProcess implements ContainerProcess {
     }
 
     @Override
-    public synchronized void setExited(Exit reaped) {
-        if (exit.record(reaped)) {
+    public void reaped() {
+        reaped = true;
+    }
+
+    @Override
+    public CompletableFuture<Void> outputDrained() {
+        ProcessIO current = io;
+        return current == null ? CompletableFuture.completedFuture(null) : current.drained();
+    }
+
+    @Override
+    public synchronized void setExited(Exit seen) {
+        if (exit.record(seen)) {
             state.exited(this);
             exit.release();
         }
@@ -184,7 +198,7 @@ public final class ExecProcess implements ContainerProcess {
     }
 
     void signal(int signal) throws Exception {
-        if (!Posix.kill(pid, signal)) {
+        if (reaped || !Posix.kill(pid, signal)) {
             throw new TtrpcException(Code.NOT_FOUND, "process already finished: not found");
         }
     }

@@ -30,7 +30,7 @@ final class ConsoleIO implements ProcessIO {
     private int masterFd = -1;
     private boolean adopted;
     private int stdinHolder = -1;
-    private Pump output;
+    private volatile Pump output;
     private Pump input;
 
     private ConsoleIO(String name, Stdio stdio, ConsoleSocket socket) {
@@ -106,6 +106,13 @@ final class ConsoleIO implements ProcessIO {
         if (masterFd >= 0) {
             Terminal.resize(masterFd, width, height);
         }
+    }
+
+    /** What the process wrote to its terminal, read from the master, is in the stdout FIFO. */
+    @Override
+    public CompletableFuture<Void> drained() {
+        Pump copying = output;
+        return copying == null ? CompletableFuture.completedFuture(null) : copying.drained();
     }
 
     @Override

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import dev.jrunc.shim.posix.Posix;
 import dev.jrunc.shim.posix.PosixException;
@@ -30,7 +31,7 @@ final class PipeIO implements ProcessIO {
     private Pump stdinPump;
     private final List<Pump> outputPumps = new ArrayList<>();
     private final List<Integer> openedFds = new ArrayList<>();
-    private boolean started;
+    private volatile boolean started;
 
     private PipeIO(String name) {
         this.name = name;
@@ -89,6 +90,15 @@ final class PipeIO implements ProcessIO {
             stdinPump.start();
         }
         outputPumps.forEach(Pump::start);
+    }
+
+    /** Not before the pumps run: until then nothing has been written (runc failed, or a restore has not run yet). */
+    @Override
+    public CompletableFuture<Void> drained() {
+        if (!started) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(outputPumps.stream().map(Pump::drained).toArray(CompletableFuture[]::new));
     }
 
     /** CloseIO(stdin): let the container see end of file once the client has closed its writer too. */

@@ -1,5 +1,8 @@
 package dev.jrunc.shim.stdio;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -15,11 +18,20 @@ import dev.jrunc.shim.posix.PosixException;
  * be interrupted from Java, and a container's background process may hold its stdout open forever. When the
  * pump ends (EOF, error or cancel) it closes the fds it owns: closing the FIFO's write side is how the client
  * learns the output is complete.
+ *
+ * <p>An output pump also tells when what its process wrote has been handed on ({@link #drained()}): the shim holds a
+ * process's exit back until then, because a client may stop reading as soon as it learns of the exit.
  */
 final class Pump {
     private static final System.Logger LOG = System.getLogger("jrunc.stdio");
     private static final int BUFFER_SIZE = 32 * 1024;
     private static final int POLL_MILLIS = 250;
+    /**
+     * How long a full destination may stall the copy before {@link #drained()} stops waiting for it: the client is
+     * not reading (a detached container's FIFO), and waiting longer would only delay the exit. The bytes are not
+     * dropped; they go on as soon as someone reads. The same 2 s the Go shim gives its copies at Delete.
+     */
+    private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(2);
     /**
      * Test only, off unless the environment sets it: an output pump holds every chunk it has read this long before
      * writing it on, which makes a process's exit overtake its own output on purpose (DrillOutputsIT). A constant
@@ -36,6 +48,12 @@ final class Pump {
     private final boolean output;
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile boolean cancelled;
+    /** Bytes have been read from {@code from} and not all written to {@code to} yet. Guarded by this. */
+    private boolean holding;
+    /** The pump has ended and closed its fds. Guarded by this. */
+    private boolean finished;
+    /** Callers of {@link #drained()} still waiting. Guarded by this. */
+    private final List<CompletableFuture<Void>> drainWaiters = new ArrayList<>();
 
     private Pump(String name, int from, int to, boolean closeFrom, boolean closeTo, boolean output) {
         this.name = name;
@@ -79,6 +97,49 @@ final class Pump {
         return done.await(millis, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Completes once every byte that is in {@code from} now has been written to {@code to} — or the pump has ended,
+     * or the destination has been full for {@link #STALL_NANOS} without taking a byte. Already complete when the
+     * source is empty and the pump holds nothing. "Empty" is poll(2) finding nothing to read: a source whose writers
+     * are all gone reads as end of file, which is not empty, and the pump then ends.
+     */
+    CompletableFuture<Void> drained() {
+        synchronized (this) {
+            if (finished || !holding && !hasInput()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletableFuture<Void> drained = new CompletableFuture<>();
+            drainWaiters.add(drained);
+            return drained;
+        }
+    }
+
+    /** Called with this held, while the pump has not closed {@code from}. */
+    private boolean hasInput() {
+        try {
+            return Poller.waitReadable(from, 0);
+        } catch (PosixException e) {
+            return false;   // nothing we could wait for
+        }
+    }
+
+    private synchronized void startHolding() {
+        holding = true;
+    }
+
+    /** The bytes read are all written: release the waiters if nothing more has come meanwhile. */
+    private synchronized void stopHolding() {
+        holding = false;
+        if (!drainWaiters.isEmpty() && !hasInput()) {
+            releaseDrainWaiters();
+        }
+    }
+
+    private synchronized void releaseDrainWaiters() {
+        drainWaiters.forEach(waiter -> waiter.complete(null));
+        drainWaiters.clear();
+    }
+
     private void run() {
         try (Poller.Buffer buffer = Poller.buffer(BUFFER_SIZE)) {
             if (closeFrom) {
@@ -91,19 +152,20 @@ final class Pump {
                 if (!Poller.waitReadable(from, POLL_MILLIS)) {
                     continue;
                 }
+                startHolding();
                 int n = buffer.readFrom(from);
                 if (n == 0) {
                     break;                         // EOF: every writer has closed its end
                 }
-                if (n < 0) {
-                    continue;                      // EAGAIN: spurious wake-up
-                }
-                if (TEST_HOLD_MILLIS > 0 && output) {
-                    hold();
-                }
-                if (!writeAll(buffer, n)) {
-                    break;
-                }
+                if (n > 0) {
+                    if (TEST_HOLD_MILLIS > 0 && output) {
+                        hold();
+                    }
+                    if (!writeAll(buffer, n)) {
+                        break;
+                    }
+                }                                  // else EAGAIN: a spurious wake-up
+                stopHolding();
             }
         } catch (PosixException e) {
             // A terminal's master reads EIO once the container's side is closed: its end of file; EPIPE is a
@@ -115,11 +177,15 @@ final class Pump {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "stdio {0} stopped: {1}", name, e.toString());
         } finally {
-            if (closeFrom) {
-                Posix.close(from);
-            }
-            if (closeTo) {
-                Posix.close(to);
+            synchronized (this) {   // drained() polls `from` under this lock: never a closed (or reused) fd
+                finished = true;
+                if (closeFrom) {
+                    Posix.close(from);
+                }
+                if (closeTo) {
+                    Posix.close(to);
+                }
+                releaseDrainWaiters();
             }
             done.countDown();
         }
@@ -144,14 +210,19 @@ final class Pump {
 
     private boolean writeAll(Poller.Buffer buffer, int count) throws PosixException {
         int offset = 0;
+        long progress = System.nanoTime();
         while (offset < count) {
             int n = buffer.writeTo(to, offset, count - offset);
             if (n > 0) {
                 offset += n;
+                progress = System.nanoTime();
             } else if (cancelled) {
                 return false;
             } else {
                 Poller.waitWritable(to, POLL_MILLIS);   // the reader is slow: wait, as a blocking write would
+                if (System.nanoTime() - progress > STALL_NANOS) {
+                    releaseDrainWaiters();              // nobody reads: let the exit go, keep the bytes coming
+                }
             }
         }
         return true;

@@ -86,7 +86,7 @@ class DrillOutputsIT {
         try {
             List<Tally> tallies = new ArrayList<>();
             for (String runtime : List.of(SHARED, Containerd.JRUNC_RUNTIME)) {
-                Tally tally = drive(held, runtime, runtime.equals(SHARED) ? "hs" : "hp", 6, 6, 3, 0);
+                Tally tally = drive(held, runtime, runtime.equals(SHARED) ? "hs" : "hp", 3, 3, 3, 0);
                 tally.report(report, runtime + ", every output chunk held " + HOLD_MILLIS + " ms by the hook");
                 tallies.add(tally);
             }
