@@ -44,7 +44,7 @@ public interface ContainerProcess {
      */
     void reaped();
 
-    /** Completes once everything the process wrote is in the client's FIFO or file (see {@code ProcessIO.drained}). */
+    /** Completes once the client has everything the process wrote (see {@code ProcessIO.drained}). */
     CompletableFuture<Void> outputDrained();
 
     /** Records the exit the reaper saw: the state becomes stopped, and Wait returns. */

@@ -90,7 +90,7 @@ final class ConsoleIO implements ProcessIO {
         Posix.setBlocking(masterFd, false);
         if (!stdio.stdout().isEmpty()) {
             int destination = ClientReader.openWhenRead(Path.of(fifo(stdio.stdout())));   // see there
-            output = Pump.output(name + "-tty-out", masterFd, destination, false);
+            output = Pump.output(name + "-tty-out", masterFd, destination, false, true);
             output.start();
         }
         if (!stdio.stdin().isEmpty()) {

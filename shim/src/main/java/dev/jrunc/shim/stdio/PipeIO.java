@@ -151,7 +151,8 @@ final class PipeIO implements ProcessIO {
 
     private int openOutput(String stream, String uri, int uid, int gid) throws IOException {
         int destination;
-        if (uri.startsWith("file://")) {
+        boolean fifo = !uri.startsWith("file://");
+        if (!fifo) {
             Path file = Path.of(URI.create(uri).getPath());
             Files.createDirectories(file.getParent());
             destination = Posix.open(file.toString(), Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
@@ -165,7 +166,7 @@ final class PipeIO implements ProcessIO {
         track(pipe[0]);
         track(pipe[1]);
         chown(pipe[1], uid, gid);
-        outputPumps.add(Pump.output(name + "-" + stream, pipe[0], destination, true));
+        outputPumps.add(Pump.output(name + "-" + stream, pipe[0], destination, true, fifo));
         return pipe[1];
     }
 

@@ -50,10 +50,12 @@ public interface ProcessIO extends AutoCloseable {
     void closeStdin();
 
     /**
-     * Completes once everything the process has written so far is in the client's FIFO or file (or cannot get
-     * there: nobody reads, or the copying has ended). The shim tells of a process's exit only then: a client may
-     * close its FIFOs as soon as it knows — containerd 1.6's {@code ctr run --rm} does — and what is still on the
-     * way would be lost. Complete at once when the shim copies nothing (no stdio, a logging binary).
+     * Completes once everything the process has written so far has reached the client: read out of its FIFO (or
+     * written to the file), or it cannot get there (nobody reads for 2 s, or the copying has ended). The shim tells
+     * of a process's exit only then: a client may drop its FIFOs as soon as it knows — containerd 1.6's
+     * {@code ctr run --rm} closes them, and its FIFO code throws away a reader whose open has not been noted yet when
+     * the client cancels — and whatever is still in a FIFO goes with it. Complete at once when the shim copies
+     * nothing (no stdio, a logging binary).
      */
     default CompletableFuture<Void> drained() {
         return CompletableFuture.completedFuture(null);

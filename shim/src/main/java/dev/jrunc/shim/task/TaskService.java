@@ -468,10 +468,10 @@ public final class TaskService implements AutoCloseable {
                 LOG.log(System.Logger.Level.DEBUG, "kill --all after init exit of {0}: {1}", container.id(), e.getMessage());
             }
         }
-        // The exit must not overtake the output: a client may close its FIFOs as soon as it learns of the exit
-        // (containerd 1.6's ctr run --rm does), losing whatever the process wrote that is still on its way to them.
-        // So the exit is recorded — Wait returns, /tasks/exit goes out — once the output is in the FIFOs. Usually at
-        // once; else when the pump has copied it, without holding up this thread and the other processes' exits.
+        // The exit must not overtake the output: a client may drop its FIFOs as soon as it learns of the exit
+        // (containerd 1.6's ctr run --rm closes them), losing whatever the process wrote that it has not read yet.
+        // So the exit is recorded — Wait returns, /tasks/exit goes out — once the client has read the output. Usually
+        // at once; else when the pump sees it read, without holding up this thread and the other processes' exits.
         process.reaped();
         CompletableFuture<Void> drained = process.outputDrained();
         if (drained.isDone()) {
