@@ -30,6 +30,8 @@ final class ConsoleIO implements ProcessIO {
     private int masterFd = -1;
     private boolean adopted;
     private int stdinHolder = -1;
+    private boolean stdinClosed;
+    private boolean closed;
     private volatile Pump output;
     private Pump input;
 
@@ -94,7 +96,9 @@ final class ConsoleIO implements ProcessIO {
             output.start();
         }
         if (!stdio.stdin().isEmpty()) {
-            stdinHolder = Posix.open(fifo(stdio.stdin()), Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+            if (!stdinClosed) {   // after CloseIO, the client's writer is the only one: its close is end of file
+                stdinHolder = Posix.open(fifo(stdio.stdin()), Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+            }
             int reader = Posix.open(fifo(stdio.stdin()), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
             input = Pump.input(name + "-tty-in", reader, masterFd, false);
             input.start();
@@ -115,15 +119,23 @@ final class ConsoleIO implements ProcessIO {
         return copying == null ? CompletableFuture.completedFuture(null) : copying.drained();
     }
 
+    /** CloseIO; it may come before {@link #started()} (an exec's stdin ends while runc exec runs): then remembered. */
     @Override
     public synchronized void closeStdin() {
+        stdinClosed = true;
         Posix.close(stdinHolder);
         stdinHolder = -1;
     }
 
-    /** Drain the output (bounded), stop the input, and only then close the master both pumps share. */
+    /** Drain the output (bounded), stop the input, and only then close the master both pumps share. Once. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;   // a second close would close the master's number again, by then maybe someone else's fd
+            }
+            closed = true;
+        }
         closeStdin();
         socket.close();
         try {

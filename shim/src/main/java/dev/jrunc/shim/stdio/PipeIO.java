@@ -104,8 +104,11 @@ final class PipeIO implements ProcessIO {
     /** CloseIO(stdin): let the container see end of file once the client has closed its writer too. */
     @Override
     public synchronized void closeStdin() {
-        Posix.close(stdinHolder);
-        stdinHolder = -1;
+        if (stdinHolder >= 0) {
+            openedFds.remove(Integer.valueOf(stdinHolder));   // closed now: abort() must not close its number again
+            Posix.close(stdinHolder);
+            stdinHolder = -1;
+        }
     }
 
     /**
@@ -193,7 +196,7 @@ final class PipeIO implements ProcessIO {
     }
 
     /** Setup failed half-way: close everything opened so far. */
-    private void abort() {
+    private synchronized void abort() {   // with closeStdin: the holder is closed once, never its number reused
         openedFds.forEach(Posix::close);
         openedFds.clear();
         childStdin = childStdout = childStderr = stdinHolder = -1;
