@@ -31,17 +31,17 @@ final class DrillKnobs {
 
     /** {@code ctr run --rm} lifecycles through one shared shim in the outputs drill (each checks its output). */
     static int outputsShared() {
-        return value("JRUNC_DRILL_OUTPUTS", 150);
+        return value("JRUNC_DRILL_OUTPUTS", 300);
     }
 
     /** The same through the per-pod runtime: a shim (a JVM) per lifecycle, so far fewer. */
     static int outputsPerPod() {
-        return value("JRUNC_DRILL_OUTPUTS_PER_POD", 24);
+        return value("JRUNC_DRILL_OUTPUTS_PER_POD", 40);
     }
 
     /** Execs with checked output, per runtime, in the outputs drill. */
     static int outputsExecs() {
-        return value("JRUNC_DRILL_OUTPUTS_EXECS", 60);
+        return value("JRUNC_DRILL_OUTPUTS_EXECS", 80);
     }
 
     /** How many of the outputs drill's clients run at once. */

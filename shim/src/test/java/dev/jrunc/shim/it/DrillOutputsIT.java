@@ -42,8 +42,8 @@ import dev.jrunc.testkit.WithPrivateContainerd;
  * race happen on purpose: the shim's test-only hook {@code JRUNC_TEST_HOLD_OUTPUT_MILLIS} has every output pump
  * hold each chunk for a second before writing it on, so each exit comes first unless the shim waits for its output.
  *
- * <p>Sizes: {@code JRUNC_DRILL_OUTPUTS} (150 shared-mode lifecycles), {@code JRUNC_DRILL_OUTPUTS_PER_POD} (24),
- * {@code JRUNC_DRILL_OUTPUTS_EXECS} (60 per runtime), {@code JRUNC_DRILL_OUTPUTS_PARALLEL} (4 clients at once),
+ * <p>Sizes: {@code JRUNC_DRILL_OUTPUTS} (300 shared-mode lifecycles), {@code JRUNC_DRILL_OUTPUTS_PER_POD} (40),
+ * {@code JRUNC_DRILL_OUTPUTS_EXECS} (80 per runtime), {@code JRUNC_DRILL_OUTPUTS_PARALLEL} (4 clients at once),
  * {@code JRUNC_DRILL_LOAD} (burners; one per core by default). {@code ./verify.sh soak} runs 5,000 and 1,000.
  */
 @WithPrivateContainerd(name = "it-drill-outputs", namespace = "drill-outputs")
