@@ -983,6 +983,7 @@ DRILLS=(
   "load:DrillConcurrencyIT:50 execs at once in one container; 20 containers started at once"
   "orphans:DrillOrphanStormIT:1000 orphans of a host-pid container, reaped by the shim"
   "churn:DrillChurnIT:200 lifecycles through one shared shim; fds, threads, sockets, mounts, runc state"
+  "outputs:DrillOutputsIT:output racing its exit: runs and execs at once, shared and per-pod, cores busy; lost outputs"
   "hostile:HostileInputIT:bad ttrpc input, a client that never reads, 100 idle connections, another uid"
 )
 
@@ -1004,7 +1005,9 @@ soak() {
   [[ -n "$classes" ]] || { drill_list; die "no drill named $name (the drills are listed above)"; }
   if [[ -z "$name" ]]; then
     export JRUNC_DRILL_CHURN=${JRUNC_DRILL_CHURN:-1000} JRUNC_DRILL_ORPHANS=${JRUNC_DRILL_ORPHANS:-5000} \
-      JRUNC_DRILL_EXECS=${JRUNC_DRILL_EXECS:-100} JRUNC_DRILL_PARALLEL=${JRUNC_DRILL_PARALLEL:-20}
+      JRUNC_DRILL_EXECS=${JRUNC_DRILL_EXECS:-100} JRUNC_DRILL_PARALLEL=${JRUNC_DRILL_PARALLEL:-20} \
+      JRUNC_DRILL_OUTPUTS=${JRUNC_DRILL_OUTPUTS:-5000} JRUNC_DRILL_OUTPUTS_PER_POD=${JRUNC_DRILL_OUTPUTS_PER_POD:-1000} \
+      JRUNC_DRILL_OUTPUTS_EXECS=${JRUNC_DRILL_OUTPUTS_EXECS:-1000}
   fi
   build_if_needed
   step "drills: $classes (mvn verify -Dit.test=…)"

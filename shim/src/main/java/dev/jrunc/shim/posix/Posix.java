@@ -33,6 +33,7 @@ public final class Posix {
     public static final int EIO = 5;
     public static final int ECHILD = 10;
     public static final int EAGAIN = 11;
+    private static final long FIONREAD = 0x541B;
     public static final int ENOENT = 2;
     public static final int ESRCH = 3;
     public static final int EINVAL = 22;
@@ -195,6 +196,13 @@ public final class Posix {
     /** pread(2): reads at an offset without moving the file position (used to read a memfd back). */
     public static int pread(int fd, byte[] buffer, int count, long offset) throws PosixException {
         return check((int) libc().pread(fd, buffer, count, offset), "pread", "fd " + fd);
+    }
+
+    /** FIONREAD: the bytes waiting to be read in a pipe or FIFO (for a FIFO: written by anyone, read by nobody yet). */
+    public static int unreadBytes(int fd) throws PosixException {
+        jnr.ffi.Pointer count = jnr.ffi.Memory.allocateDirect(runtime(), 4);
+        check(libc().ioctl(fd, FIONREAD, count), "ioctl", "FIONREAD fd " + fd);
+        return count.getInt(0);
     }
 
     /** A pipe whose two ends are close-on-exec: only the fds we hand to a child explicitly reach it. */

@@ -2,6 +2,7 @@ package dev.jrunc.shim.process;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 import dev.jrunc.shim.proto.types.Status;
 import dev.jrunc.shim.reaper.Exit;
@@ -37,7 +38,16 @@ public interface ContainerProcess {
 
     void delete() throws Exception;
 
-    /** The reaper saw this process exit. */
+    /**
+     * The reaper has seen this process exit; {@link #setExited} follows once its output is out. From now on its pid
+     * may belong to another process: nothing may be signalled by it any more.
+     */
+    void reaped();
+
+    /** Completes once the client has everything the process wrote (see {@code ProcessIO.drained}). */
+    CompletableFuture<Void> outputDrained();
+
+    /** Records the exit the reaper saw: the state becomes stopped, and Wait returns. */
     void setExited(Exit exit);
 
     /** Blocks until the process has exited: containerd's Wait call. */

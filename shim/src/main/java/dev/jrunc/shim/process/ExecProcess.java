@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 import dev.jrunc.shim.json.Json;
 import dev.jrunc.shim.posix.Posix;
@@ -32,8 +33,14 @@ public final class ExecProcess implements ContainerProcess {
     private final int ioGid;
     private final ExitRecord exit = new ExitRecord();
     private volatile ExecState state = new ExecState.Created();
+    /** Open from the start of runc exec on; null before, and after a failed start. */
     private volatile ProcessIO io;
+    private final Object ioLock = new Object();
+    /** CloseIO has come, maybe before the stdio was open. Guarded by ioLock. */
+    private boolean stdinClosed;
     private volatile int pid;
+    /** The reaper has its exit: the pid is no longer ours to signal. */
+    private volatile boolean reaped;
 
     /**
      * @param processSpec the OCI Process JSON from the Exec call; its {@code terminal} is set from {@code stdio}
@@ -120,8 +127,19 @@ public final class ExecProcess implements ContainerProcess {
     }
 
     @Override
-    public synchronized void setExited(Exit reaped) {
-        if (exit.record(reaped)) {
+    public void reaped() {
+        reaped = true;
+    }
+
+    @Override
+    public CompletableFuture<Void> outputDrained() {
+        ProcessIO current = io;
+        return current == null ? CompletableFuture.completedFuture(null) : current.drained();
+    }
+
+    @Override
+    public synchronized void setExited(Exit seen) {
+        if (exit.record(seen)) {
             state.exited(this);
             exit.release();
         }
@@ -132,9 +150,14 @@ public final class ExecProcess implements ContainerProcess {
         exit.await();
     }
 
+    /** CloseIO; before Start (or during it, before the stdio is open) it is remembered and applied at Start. */
     @Override
     public void closeStdin() {
-        ProcessIO current = io;
+        ProcessIO current;
+        synchronized (ioLock) {
+            stdinClosed = true;
+            current = io;
+        }
         if (current != null) {
             current.closeStdin();
         }
@@ -157,34 +180,59 @@ public final class ExecProcess implements ContainerProcess {
         state = next;
     }
 
-    /** runc exec: the Process JSON goes to a private temporary file, which runc reads and we remove. */
+    /**
+     * runc exec: the Process JSON goes to a private temporary file, which runc reads and we remove.
+     *
+     * <p>The stdio is ours before runc runs: its stdin FIFO is open, so a client's writes land at once, and the client
+     * may send CloseIO while runc exec is still running — ctr does, with {@code printf x | ctr task exec … cat}. That
+     * CloseIO must not be lost (the process would wait for end of file for ever), so the stdio is published to
+     * {@link #closeStdin()} as soon as it is open, and a CloseIO that came even earlier is applied to it then.
+     */
     void runcExec() throws Exception {
         if (init.hasExited()) {
             throw new TtrpcException(Code.FAILED_PRECONDITION, "container " + init.id() + " init process is not running");
         }
-        Path spec = Files.createTempFile(Path.of(System.getenv().getOrDefault("XDG_RUNTIME_DIR", "/tmp")), "runc-process", "",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        ProcessIO started = ProcessIO.open(init.id() + "-" + execId, stdio, ioUid, ioGid, execId, init.namespace());
+        ProcessIO opened = ProcessIO.open(init.id() + "-" + execId, stdio, ioUid, ioGid, execId, init.namespace());
+        boolean stdinAlreadyClosed;
+        synchronized (ioLock) {
+            io = opened;
+            stdinAlreadyClosed = stdinClosed;
+        }
+        if (stdinAlreadyClosed) {
+            opened.closeStdin();
+        }
+        Path spec = null;
         try {
+            spec = Files.createTempFile(Path.of(System.getenv().getOrDefault("XDG_RUNTIME_DIR", "/tmp")), "runc-process", "",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(spec, processJson);
-            init.runc().exec(init.id(), spec, pidFile(), started.consoleSocket(),
-                    started.childStdin(), started.childStdout(), started.childStderr());
-            started.started();
+            init.runc().exec(init.id(), spec, pidFile(), opened.consoleSocket(),
+                    opened.childStdin(), opened.childStdout(), opened.childStderr());
+            opened.started();
         } catch (RuncException e) {
-            started.close();
+            abandon(opened);
             throw new TtrpcException(Code.UNKNOWN, "OCI runtime exec failed: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
-            started.close();
+            abandon(opened);
             throw e;
         } finally {
-            Files.deleteIfExists(spec);
+            if (spec != null) {
+                Files.deleteIfExists(spec);
+            }
         }
-        io = started;
         pid = Integer.parseInt(Files.readString(pidFile()).trim());
     }
 
+    /** runc exec failed: the stdio is closed here, once, and nobody else may use it. */
+    private void abandon(ProcessIO opened) {
+        synchronized (ioLock) {
+            io = null;
+        }
+        opened.close();
+    }
+
     void signal(int signal) throws Exception {
-        if (!Posix.kill(pid, signal)) {
+        if (reaped || !Posix.kill(pid, signal)) {
             throw new TtrpcException(Code.NOT_FOUND, "process already finished: not found");
         }
     }

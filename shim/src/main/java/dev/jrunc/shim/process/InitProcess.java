@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 
 import dev.jrunc.shim.bundle.Bundle;
 import dev.jrunc.shim.mount.Mounts;
@@ -171,6 +172,16 @@ public final class InitProcess implements ContainerProcess {
     /** Throws if the container's state allows no new exec (paused, stopped, deleted). */
     public void checkExec() throws Exception {
         state.checkExec();
+    }
+
+    /** runc signals the init through its own state, which knows a dead init from a new process with its pid. */
+    @Override
+    public void reaped() {
+    }
+
+    @Override
+    public CompletableFuture<Void> outputDrained() {
+        return io.drained();
     }
 
     @Override

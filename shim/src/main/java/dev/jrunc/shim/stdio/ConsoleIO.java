@@ -30,7 +30,9 @@ final class ConsoleIO implements ProcessIO {
     private int masterFd = -1;
     private boolean adopted;
     private int stdinHolder = -1;
-    private Pump output;
+    private boolean stdinClosed;
+    private boolean closed;
+    private volatile Pump output;
     private Pump input;
 
     private ConsoleIO(String name, Stdio stdio, ConsoleSocket socket) {
@@ -90,13 +92,15 @@ final class ConsoleIO implements ProcessIO {
         Posix.setBlocking(masterFd, false);
         if (!stdio.stdout().isEmpty()) {
             int destination = ClientReader.openWhenRead(Path.of(fifo(stdio.stdout())));   // see there
-            output = new Pump(name + "-tty-out", masterFd, destination, false, true);
+            output = Pump.output(name + "-tty-out", masterFd, destination, false, true);
             output.start();
         }
         if (!stdio.stdin().isEmpty()) {
-            stdinHolder = Posix.open(fifo(stdio.stdin()), Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+            if (!stdinClosed) {   // after CloseIO, the client's writer is the only one: its close is end of file
+                stdinHolder = Posix.open(fifo(stdio.stdin()), Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+            }
             int reader = Posix.open(fifo(stdio.stdin()), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-            input = new Pump(name + "-tty-in", reader, masterFd, true, false);
+            input = Pump.input(name + "-tty-in", reader, masterFd, false);
             input.start();
         }
     }
@@ -108,15 +112,30 @@ final class ConsoleIO implements ProcessIO {
         }
     }
 
+    /** What the process wrote to its terminal, read from the master, is in the stdout FIFO. */
+    @Override
+    public CompletableFuture<Void> drained() {
+        Pump copying = output;
+        return copying == null ? CompletableFuture.completedFuture(null) : copying.drained();
+    }
+
+    /** CloseIO; it may come before {@link #started()} (an exec's stdin ends while runc exec runs): then remembered. */
     @Override
     public synchronized void closeStdin() {
+        stdinClosed = true;
         Posix.close(stdinHolder);
         stdinHolder = -1;
     }
 
-    /** Drain the output (bounded), stop the input, and only then close the master both pumps share. */
+    /** Drain the output (bounded), stop the input, and only then close the master both pumps share. Once. */
     @Override
     public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;   // a second close would close the master's number again, by then maybe someone else's fd
+            }
+            closed = true;
+        }
         closeStdin();
         socket.close();
         try {

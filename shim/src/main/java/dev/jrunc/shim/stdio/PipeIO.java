@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import dev.jrunc.shim.posix.Posix;
 import dev.jrunc.shim.posix.PosixException;
@@ -30,7 +31,7 @@ final class PipeIO implements ProcessIO {
     private Pump stdinPump;
     private final List<Pump> outputPumps = new ArrayList<>();
     private final List<Integer> openedFds = new ArrayList<>();
-    private boolean started;
+    private volatile boolean started;
 
     private PipeIO(String name) {
         this.name = name;
@@ -91,11 +92,23 @@ final class PipeIO implements ProcessIO {
         outputPumps.forEach(Pump::start);
     }
 
+    /** Not before the pumps run: until then nothing has been written (runc failed, or a restore has not run yet). */
+    @Override
+    public CompletableFuture<Void> drained() {
+        if (!started) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(outputPumps.stream().map(Pump::drained).toArray(CompletableFuture[]::new));
+    }
+
     /** CloseIO(stdin): let the container see end of file once the client has closed its writer too. */
     @Override
     public synchronized void closeStdin() {
-        Posix.close(stdinHolder);
-        stdinHolder = -1;
+        if (stdinHolder >= 0) {
+            openedFds.remove(Integer.valueOf(stdinHolder));   // closed now: abort() must not close its number again
+            Posix.close(stdinHolder);
+            stdinHolder = -1;
+        }
     }
 
     /**
@@ -136,12 +149,13 @@ final class PipeIO implements ProcessIO {
         stdinHolder = track(Posix.open(fifo.toString(), Posix.O_RDWR | Posix.O_CLOEXEC, 0));
         int reader = track(Posix.open(fifo.toString(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0));
         childStdin = pipe[0];
-        stdinPump = new Pump(name + "-stdin", reader, pipe[1]);
+        stdinPump = Pump.input(name + "-stdin", reader, pipe[1], true);
     }
 
     private int openOutput(String stream, String uri, int uid, int gid) throws IOException {
         int destination;
-        if (uri.startsWith("file://")) {
+        boolean fifo = !uri.startsWith("file://");
+        if (!fifo) {
             Path file = Path.of(URI.create(uri).getPath());
             Files.createDirectories(file.getParent());
             destination = Posix.open(file.toString(), Posix.O_WRONLY | Posix.O_APPEND | Posix.O_CREAT | Posix.O_CLOEXEC, 0644);
@@ -155,7 +169,7 @@ final class PipeIO implements ProcessIO {
         track(pipe[0]);
         track(pipe[1]);
         chown(pipe[1], uid, gid);
-        outputPumps.add(new Pump(name + "-" + stream, pipe[0], destination));
+        outputPumps.add(Pump.output(name + "-" + stream, pipe[0], destination, true, fifo));
         return pipe[1];
     }
 
@@ -182,7 +196,7 @@ final class PipeIO implements ProcessIO {
     }
 
     /** Setup failed half-way: close everything opened so far. */
-    private void abort() {
+    private synchronized void abort() {   // with closeStdin: the holder is closed once, never its number reused
         openedFds.forEach(Posix::close);
         openedFds.clear();
         childStdin = childStdout = childStderr = stdinHolder = -1;

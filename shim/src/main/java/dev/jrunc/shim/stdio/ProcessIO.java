@@ -1,6 +1,7 @@
 package dev.jrunc.shim.stdio;
 
 import java.io.IOException;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A container process's stdio, from the shim's side: what runc hands the process, and the copying between that
@@ -8,7 +9,7 @@ import java.io.IOException;
  *
  * <p>Use: {@link #open}; pass {@link #childStdin()}… (or {@link #consoleSocket()}) to runc; call
  * {@link #started()} once runc returned; {@link #closeStdin()} for CloseIO; {@link #resize} for ResizePty;
- * {@link #close()} when the process is deleted.
+ * {@link #drained()} when the process has exited, before anyone is told; {@link #close()} when it is deleted.
  */
 public interface ProcessIO extends AutoCloseable {
 
@@ -47,6 +48,18 @@ public interface ProcessIO extends AutoCloseable {
     void started() throws IOException;
 
     void closeStdin();
+
+    /**
+     * Completes once everything the process has written so far has reached the client: read out of its FIFO (or
+     * written to the file), or it cannot get there (nobody reads for 2 s, or the copying has ended). The shim tells
+     * of a process's exit only then: a client may drop its FIFOs as soon as it knows — containerd 1.6's
+     * {@code ctr run --rm} closes them, and its FIFO code throws away a reader whose open has not been noted yet when
+     * the client cancels — and whatever is still in a FIFO goes with it. Complete at once when the shim copies
+     * nothing (no stdio, a logging binary).
+     */
+    default CompletableFuture<Void> drained() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** ResizePty; without a terminal there is nothing to resize (as in the Go shim, not an error). */
     default void resize(int width, int height) throws IOException {

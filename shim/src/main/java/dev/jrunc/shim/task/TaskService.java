@@ -3,6 +3,7 @@ package dev.jrunc.shim.task;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -477,6 +478,20 @@ public final class TaskService implements AutoCloseable {
                 LOG.log(System.Logger.Level.DEBUG, "kill --all after init exit of {0}: {1}", container.id(), e.getMessage());
             }
         }
+        // The exit must not overtake the output: a client may drop its FIFOs as soon as it learns of the exit
+        // (containerd 1.6's ctr run --rm closes them), losing whatever the process wrote that it has not read yet.
+        // So the exit is recorded — Wait returns, /tasks/exit goes out — once the client has read the output. Usually
+        // at once; else when the pump sees it read, without holding up this thread and the other processes' exits.
+        process.reaped();
+        CompletableFuture<Void> drained = process.outputDrained();
+        if (drained.isDone()) {
+            recordExit(container, process, exit);
+        } else {
+            drained.whenComplete((ignored, error) -> exits.execute(() -> recordExit(container, process, exit)));
+        }
+    }
+
+    private void recordExit(Container container, ContainerProcess process, Exit exit) {
         synchronized (container) {
             if (process.hasExited()) {
                 return;

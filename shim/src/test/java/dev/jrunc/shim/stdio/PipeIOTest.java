@@ -59,4 +59,36 @@ class PipeIOTest {
         }
         assertEquals("printed, then exited\n", received);
     }
+
+    /**
+     * CloseIO may come before runc has started the process (an exec's client is that quick), and runc may then
+     * fail: the stdio is torn down with its stdin writer already closed. That number must not be closed a second time
+     * — by then it may be another fd of the shim's (here: ours, opened on purpose until we get that very number).
+     */
+    @Test
+    void aStdinClosedBeforeAFailedStartIsNotClosedAgain() throws Exception {
+        Path fifo = dir.resolve("stdin");
+        Posix.mkfifo(fifo.toString(), 0600);
+        PipeIO io = PipeIO.open("closed-early", new Stdio(fifo.toString(), "", "", false), -1, -1);
+        java.lang.reflect.Field holderField = PipeIO.class.getDeclaredField("stdinHolder");
+        holderField.setAccessible(true);
+        int holder = (int) holderField.get(io);
+
+        io.closeStdin();
+        java.util.List<Integer> opened = new java.util.ArrayList<>();
+        int reused = -1;
+        while (reused != holder && opened.size() < 256) {
+            int fd = Posix.open("/dev/null", Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+            opened.add(fd);
+            reused = fd;
+        }
+        try {
+            assertEquals(holder, reused, "the kernel hands out the lowest free number: the holder's came back");
+            io.close();   // runc failed: everything opened for the process is closed
+
+            assertEquals(0, Posix.read(reused, new byte[1], 1), "our fd with the holder's old number is still open");
+        } finally {
+            opened.forEach(Posix::close);
+        }
+    }
 }
