@@ -235,10 +235,10 @@ public final class Lab06 {
                 Frame.request(13, garbage),
                 Frame.request(15, Request.newBuilder().setService(TASK).setMethod("Statte")
                         .setPayload(StateRequest.newBuilder().setId(ID).build().toByteString()).build().toByteArray()),
-                Frame.request(17, Request.newBuilder().setService("containerd.task.v3.Task").setMethod("State")
+                Frame.request(17, Request.newBuilder().setService("containerd.task.v9.Task").setMethod("State")
                         .setPayload(StateRequest.newBuilder().setId(ID).build().toByteString()).build().toByteArray()));
         List<String> what = List.of("State on stream 9", "State on an even stream, 10", "a data frame (type 3) on stream 11",
-                "3 bytes that are no protobuf Request, stream 13", "method \"Statte\", stream 15", "service containerd.task.v3.Task, stream 17");
+                "3 bytes that are no protobuf Request, stream 13", "method \"Statte\", stream 15", "service containerd.task.v9.Task, stream 17");
         Map<Integer, Frame> shims = new TreeMap<>();
         try (SocketChannel socket = dial(address)) {
             for (Frame f : frames) {
