@@ -17,6 +17,7 @@ dir=${1:?usage: containerd-line-tour.sh DIR}
 namespace=tour
 [[ -x "$LAUNCHER" ]] || { echo "containerd-line-tour: build the shim first (./verify.sh build)" >&2; exit 2; }
 
+mkdir -p "$(dirname "$dir")"
 "$SCRIPT_DIR/private-containerd.sh" start "$dir" "$namespace" 2>"$dir.start.log" \
   || { cat "$dir.start.log" >&2; exit 1; }
 rm -f "$dir.start.log"

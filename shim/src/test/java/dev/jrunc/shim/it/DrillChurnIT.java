@@ -66,8 +66,15 @@ class DrillChurnIT {
         report.line("containerd after:  %s", after.containerd());
         report.line("before: %s", before.outside());
         report.line("after:  %s", after.outside());
-        assertEquals(before.shim().fds(), after.shim().fds(), "the shim's open fds");
-        // Fewer is fine: pool threads busy at the first count may have ended idle since; more would be a leak.
+        String fdDifference = before.shim().fdDifference(after.shim());
+        if (!fdDifference.equals("{}")) {
+            report.line("shim fds by kind, before → after: %s", fdDifference);
+        }
+        // Fewer is fine, for fds as for threads: the first count is taken right after the warm-up's last
+        // `ctr run --rm` returned, and that lifecycle's last fd (seen once: 27 → 26) or a pool thread may end a
+        // moment later. More would be a leak: 200 lifecycles that each leave one behind cannot hide behind that.
+        assertTrue(after.shim().fds() <= before.shim().fds(), () -> "the shim's open fds: " + before.shim() + " → "
+                + after.shim() + "; by kind " + fdDifference);
         assertTrue(after.shim().threads() <= before.shim().threads(), "the shim's threads: " + before.shim() + " → " + after.shim());
         assertEquals(before.containerd().fds(), after.containerd().fds(), "containerd's open fds");
         assertTrue(after.containerd().threads() <= before.containerd().threads() + CONTAINERD_THREAD_SLACK,
@@ -110,7 +117,7 @@ class DrillChurnIT {
         }
 
         boolean settledAs(Counts before) {
-            return shim.fds() == before.shim.fds() && shim.threads() <= before.shim.threads()
+            return shim.fds() <= before.shim.fds() && shim.threads() <= before.shim.threads()
                     && containerd.fds() == before.containerd.fds() && outside.equals(before.outside);
         }
     }

@@ -4,19 +4,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
  * What one process holds right now, from /proc: open fds (and how many of them are sockets or pipes), threads,
  * resident memory. The leak drills compare two samples.
  */
-record ProcessSample(long pid, int fds, int sockets, int pipes, int threads, long rssKb) {
+record ProcessSample(long pid, int fds, int sockets, int pipes, int threads, long rssKb, Map<String, Integer> fdKinds) {
 
     static ProcessSample of(long pid) {
         Path proc = Path.of("/proc", Long.toString(pid));
         int fds = 0;
         int sockets = 0;
         int pipes = 0;
+        Map<String, Integer> kinds = new TreeMap<>();
         try (Stream<Path> entries = Files.list(proc.resolve("fd"))) {
             for (Path fd : entries.toList()) {
                 fds++;
@@ -26,6 +31,7 @@ record ProcessSample(long pid, int fds, int sockets, int pipes, int threads, lon
                 } catch (IOException closedMeanwhile) {
                     continue;
                 }
+                kinds.merge(kind(target), 1, Integer::sum);
                 if (target.startsWith("socket:")) {
                     sockets++;
                 } else if (target.startsWith("pipe:")) {
@@ -48,7 +54,27 @@ record ProcessSample(long pid, int fds, int sockets, int pipes, int threads, lon
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the status of pid " + pid, e);
         }
-        return new ProcessSample(pid, fds, sockets, pipes, threads, rss);
+        return new ProcessSample(pid, fds, sockets, pipes, threads, rss, kinds);
+    }
+
+    /** What an fd is open on, without the inode numbers that make every socket and pipe distinct. */
+    private static String kind(String target) {
+        return target.replaceFirst("^(socket|pipe):\\[\\d+\\]$", "$1");
+    }
+
+    /** The kinds of fd whose counts differ from {@code other}'s: what a failed comparison of fds shows. */
+    String fdDifference(ProcessSample other) {
+        Map<String, String> diff = new TreeMap<>();
+        Set<String> kinds = new TreeSet<>(fdKinds.keySet());
+        kinds.addAll(other.fdKinds.keySet());
+        for (String kind : kinds) {
+            int mine = fdKinds.getOrDefault(kind, 0);
+            int theirs = other.fdKinds.getOrDefault(kind, 0);
+            if (mine != theirs) {
+                diff.put(kind, mine + " → " + theirs);
+            }
+        }
+        return diff.toString();
     }
 
     @Override
