@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * should shine. The shared mode's namespace shim is up before each repetition, as it is in steady use.
  */
 final class ParallelPhase implements Phase {
+    static final String KEY = "parallel";
+
     @Override
     public String name() {
         return "parallel";
@@ -39,7 +41,7 @@ final class ParallelPhase implements Phase {
 
     private void once(Bench bench, String ns, Mode mode, int rep) {
         Config config = bench.config();
-        Results.Series total = bench.results().series(name(), "parallel",
+        Results.Series total = bench.results().series(name(), KEY,
                 config.parallel() + " × ctr run -d at once, until all RUNNING", mode.key, "ms");
         List<String> ids = new ArrayList<>();
         List<CompletableFuture<Long>> exits = new ArrayList<>();
