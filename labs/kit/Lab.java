@@ -251,6 +251,15 @@ public final class Lab {
     }
 
     /**
+     * A claim the code just above has proven: it stopped the lab (with {@link #fail}, or an await that came to
+     * nothing) had the claim not held. Printed as {@link #check} prints a claim that holds, with a tick; a sentence
+     * that nothing proved is {@link #say}.
+     */
+    public void passed(String claim, String... explanation) {
+        out.ok(claim, explanation);
+    }
+
+    /**
      * Stops the lab: the claim did not hold. Says what was expected, what happened instead, and which file and
      * TODO to look at.
      */

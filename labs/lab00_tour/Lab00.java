@@ -88,7 +88,8 @@ public final class Lab00 {
         tool(lab, "ctr", List.of("ctr", "--version"), 2);
         tool(lab, "runc", List.of(RuncBundle.RUNC, "--version"), 2);
         tool(lab, "busybox", List.of("/bin/busybox", "--help"), 1);
-        lab.check(true, "Java " + Out.vary(Runtime.version().feature(), "<17 or newer>") + " runs this lab, as root");
+        // root: Lab.run stopped before this body otherwise
+        lab.check(Runtime.version().feature() >= 17, "Java " + Out.vary(Runtime.version().feature(), "<17 or newer>") + " runs this lab, as root");
         var rootfs = RuncBundle.busyboxRootfs(lab);
 
         lab.step("1. A containerd of our own");
@@ -183,7 +184,7 @@ public final class Lab00 {
             throw lab.fail("ancestry(" + awkward + ") walks from `" + AWKWARD_NAME + "` up to pid 1", String.valueOf(upKernel), String.valueOf(up));
         }
         out.say("  ancestry(" + awkward + ") = [" + awkward + ", " + self + ", …, 1]   (through this lab, and whatever started it)");
-        lab.check(true, "stat() read `" + AWKWARD_NAME + "` whole: the name runs from the first '(' to the LAST ')'.",
+        lab.passed("stat() read `" + AWKWARD_NAME + "` whole: the name runs from the first '(' to the LAST ')'.",
                 "Split at spaces, or cut at the first ')', and the same line reads as a zombie named \"x\", child of pid 1,",
                 "in group 1 and session 1: a wrong answer, and no error to warn you. ps cuts at the last ')'.");
 
@@ -235,7 +236,7 @@ public final class Lab00 {
                     "samePidNamespace(" + init + ", " + shim + ") false; samePidNamespace(" + shim + ", " + awkward + ") true",
                     "samePidNamespace(" + init + ", " + shim + ") " + apart + "; samePidNamespace(" + shim + ", " + awkward + ") " + together);
         }
-        lab.check(true, "The container's init is pid " + init + " to the machine and pid 1 in a pid namespace of its own.",
+        lab.passed("The container's init is pid " + init + " to the machine and pid 1 in a pid namespace of its own.",
                 "The shim lives in the machine's namespace: it starts, signals and reaps the container's init as " + init + ",",
                 "and so does everything containerd reports (ctr task ls above). Inside, the container's processes see",
                 "only each other, numbered from 1; /proc/" + init + "/ns/pid differs from the shim's.");
@@ -297,7 +298,7 @@ public final class Lab00 {
         }
         String[] words = first.trim().split("\\s+");
         String version = words.length > versionWord ? words[versionWord] : first;
-        lab.check(true, name + " " + Out.vary(version, "<version>"));
+        lab.check(r.status() == 0, name + " " + Out.vary(version, "<version>"));
     }
 
     private static String role(int pid, int shim, int adopter, int init) {

@@ -139,7 +139,7 @@ public final class Lab01 {
                     "there is none: runc wrote its log to its stderr, which is the container's output");
         }
         int init = lab.pid(Integer.parseInt(Files.readString(pidFile).trim()));
-        lab.check(true, "runc create exited after " + Out.millis(millis) + "; the container's init is pid " + init + ".");
+        lab.passed("runc create exited after " + Out.millis(millis) + "; the container's init is pid " + init + ".");
         out.command("runc --root " + root + " list");
         out.outputTable(Sh.run(RuncBundle.RUNC, "--root", root, "list").stdout());
         Procs.Proc created = Procs.read(init);
@@ -216,7 +216,7 @@ public final class Lab01 {
         out.output(Files.readString(brokenLog).trim());
         out.command("cat " + brokenOutput + "    # the container's output");
         out.output(Files.readString(brokenOutput).trim());
-        lab.check(true, "Your create() threw with runc's own reason, from the last error in log.json.",
+        lab.passed("Your create() threw with runc's own reason, from the last error in log.json.",
                 "runc also printed it on its stderr, which is the container's: in the shim, the container's stdout and",
                 "stderr go to the client (ctr, the kubelet's container log), not to the shim. log.json is runc's channel",
                 "to the shim alone.");
@@ -260,7 +260,7 @@ public final class Lab01 {
 
         String missing = expectFailure(lab, strangers, "state(\"nonesuch\")", bundle.resolve("log.json"),
                 () -> yours.state(setup, "nonesuch", bundle));
-        lab.check(true, "state() reads runc's JSON on stdout, and says runc's reason when there is none (" + missing + ").",
+        lab.passed("state() reads runc's JSON on stdout, and says runc's reason when there is none (" + missing + ").",
                 "Two channels, as in every runc call of the shim: what runc answers on stdout, why it failed in the log.");
     }
 

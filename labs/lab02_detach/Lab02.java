@@ -124,7 +124,7 @@ public final class Lab02 {
                     "no end of file after `start` had exited: the daemon inherited the pipe's write end as its stdout/stderr,"
                             + " so containerd would wait as long as the shim lives (and never create the container)");
         }
-        lab.check(true, "containerd read `" + value(lines, "output") + "` and then end of file, " + Out.millis(Long.parseLong(eof)) + " after starting `start`.",
+        lab.passed("containerd read `" + value(lines, "output") + "` and then end of file, " + Out.millis(Long.parseLong(eof)) + " after starting `start`.",
                 "Nothing but `start` held the pipe's write end: the daemon's stdout and stderr are elsewhere.");
 
         lab.step("3. containerd dials the address");
@@ -135,7 +135,7 @@ public final class Lab02 {
                     "connection refused: once `start` exited, no process held the listening socket; the daemon's fds: "
                             + fds(daemon) + " (hand it the socket as fd 3)");
         }
-        lab.check(true, "containerd's connection was accepted into the socket's backlog: the daemon holds the listener.",
+        lab.passed("containerd's connection was accepted into the socket's backlog: the daemon holds the listener.",
                 "`start` bound and listened before it printed the address, and handed the socket down: containerd",
                 "dials once, right away, and the connection waits until the shim's server accepts it.");
         out.command("ls -l /proc/" + daemon + "/fd    # the daemon's open files");
@@ -149,7 +149,7 @@ public final class Lab02 {
             throw lab.fail("The daemon holds /dev/null as stdin, stdout and stderr, the listening socket as fd 3, and nothing else",
                     wanted + " (" + listenerTarget + " is " + socket + ")", fds + leakHint(fds));
         }
-        lab.check(true, "The daemon holds /dev/null on fds 0-2, the listening socket on fd 3, and nothing else.",
+        lab.passed("The daemon holds /dev/null on fds 0-2, the listening socket on fd 3, and nothing else.",
                 "Every fd a daemon inherits stays open as long as it lives: a pipe's end keeps its reader waiting, a",
                 "deleted file keeps its space, a socket keeps its peer. So the shim's daemon gets exactly these four.");
 
@@ -163,7 +163,7 @@ public final class Lab02 {
                 "cannot wait for the shim, and does not need to: it talks to it over the socket.");
         boolean ownSession = d.sid() == daemon && d.pgid() == daemon;
         if (ownSession) {
-            lab.check(true, "The daemon leads a session of its own: SID = PGID = its pid " + daemon + ".",
+            lab.passed("The daemon leads a session of its own: SID = PGID = its pid " + daemon + ".",
                     "Signals sent to containerd's process group (a Ctrl-C, a service manager stopping containerd) and a",
                     "hang-up of containerd's terminal no longer reach it.");
         } else {
@@ -184,7 +184,7 @@ public final class Lab02 {
                     "pid " + daemon + " alive, in a session and process group of its own",
                     "it died with containerd's process group (" + d.pgid() + "), which it had never left: give it a session of its own");
         }
-        lab.check(true, "The daemon lives on (pid " + daemon + ").",
+        lab.passed("The daemon lives on (pid " + daemon + ").",
                 "That is why containerd can be restarted, upgraded or crash without taking a single container down:",
                 "each shim is a daemon of its own, re-parented, in its own session. Lab 08 does it to a real containerd.");
 
@@ -214,7 +214,7 @@ public final class Lab02 {
                             + ": a new bind over a live shim's socket steals the address, and its containers lose their shim");
         }
         expectServed(lab, address, socket);
-        lab.check(true, "`start` printed " + address + " and started nothing: the pod's shim answered on it.");
+        lab.passed("`start` printed " + address + " and started nothing: the pod's shim answered on it.");
 
         lab.say("b) The shim dies (SIGKILL): its socket file stays, nobody listens on it any more. The next `start`:");
         out.command("kill -KILL " + first);
@@ -230,7 +230,7 @@ public final class Lab02 {
         }
         int second = lab.pid(replacement.get(0));
         expectServed(lab, again, socket);
-        lab.check(true, "`start` removed the stale socket, listened anew and started daemon " + second + ".",
+        lab.passed("`start` removed the stale socket, listened anew and started daemon " + second + ".",
                 "The shim's StartCommand.listen does the same: bind; if the address is in use, ask whether somebody",
                 "answers; reuse if so, otherwise remove the file and bind again.");
     }

@@ -158,7 +158,7 @@ public final class Lab03 {
                     "the parent of pid " + init + " is this lab, pid " + self + " (we are a child subreaper)",
                     "its parent is pid " + parent + "; prctl(PR_GET_CHILD_SUBREAPER) says " + subreaper);
         }
-        lab.check(true, "The container's init (pid " + init + ") is our child, although we never started it: runc did.",
+        lab.passed("The container's init (pid " + init + ") is our child, although we never started it: runc did.",
                 "runc create started it and exited; the kernel handed the orphan to the nearest ancestor that is a",
                 "child subreaper. That is the shim's position: it runs runc, and runc's container stays with it.");
 
@@ -261,7 +261,7 @@ public final class Lab03 {
             for (int i = 1; i < story.length; i++) {
                 moved.add(names.get(story[i]) + " → " + who(Procs.ppid(story[i]), names, outside));
             }
-            lab.check(true, names.get(dying) + " exited; the kernel agrees with your parents(): " + String.join(", ", moved) + ".",
+            lab.passed(names.get(dying) + " exited; the kernel agrees with your parents(): " + String.join(", ", moved) + ".",
                     explain(names.get(dying)));
         }
         // No picture of the end: C, D and F are siblings under pid 1 now, and a picture lists siblings in the
@@ -435,7 +435,7 @@ public final class Lab03 {
                 .show(init, Kind.CONTAINER, "container init")
                 .show(y, Kind.CONTAINER, "Y", "Y: sleep 606");
         lab.show(tree);
-        lab.check(true, "Y went to the container's init, pid 1 of its namespace, not up to this lab, the subreaper.",
+        lab.check(real == init, "Y went to the container's init, pid 1 of its namespace, not up to this lab, the subreaper.",
                 "The search for a subreaper never leaves the orphan's pid namespace: its init is the namespace's reaper.",
                 "So a shim never sees the orphans of a container with a pid namespace of its own; the container's init",
                 "must reap them, which is why images use an init (tini, dumb-init, `docker run --init`) when their main",

@@ -171,7 +171,7 @@ public final class Lab05 {
         lab.cleanup("stopped the stdout copy loop", stdout::stop);
         stdout.await(lab, "copy() waits for the container's first output",
                 "copy() waiting in awaitReadable() (the container has written nothing to stdout yet)", stdout::idleReading);
-        lab.check(true, "Your copy() runs on its own thread and waits: the container has written nothing to stdout yet.",
+        lab.passed("Your copy() runs on its own thread and waits: the container has written nothing to stdout yet.",
                 "Both fds are non-blocking, as the shim makes them: a read(2) blocked in the kernel cannot be interrupted",
                 "from Java, and a loop that cannot be stopped would keep a deleted container's FIFOs open for ever.");
 
@@ -210,7 +210,7 @@ public final class Lab05 {
         write(stdinWriter.fd(), LOTS + "\n");
         stdout.await(lab, "copy() waits for room when the client does not read",
                 "copy() waiting in awaitWritable() with the FIFO full", stdout::waitingForRoom);
-        lab.check(true, "The FIFO is full and your copy() waits for room; behind it the pipe fills up, and then seq waits too.",
+        lab.passed("The FIFO is full and your copy() waits for room; behind it the pipe fills up, and then seq waits too.",
                 "A FIFO holds 64 KiB. A write that finds no room fails with EAGAIN (the fds are non-blocking); one that",
                 "finds some room takes what fits and returns the count: a short write. The rest must wait, not vanish.");
         out.say("(the client closes its reader: ctr exits, or containerd restarts)");
@@ -223,7 +223,7 @@ public final class Lab05 {
                             + " process that does not ignore SIGPIPE). See fifo(7) and pipe(7)");
         }
         stdout.await(lab, "the output waits while nobody reads", "copy() still waiting for room", stdout::waitingForRoom);
-        lab.check(true, "Nobody reads, and nothing breaks: the shim has the FIFO open for reading and writing itself, so the",
+        lab.passed("Nobody reads, and nothing breaks: the shim has the FIFO open for reading and writing itself, so the",
                 "output waits in it, and the container, blocked on its full pipe, does not notice.");
         out.say("(the client opens the FIFO again and reads)");
         client[0] = own(lab, Posix.open(fifos.stdout(), Posix.O_RDONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0));
@@ -239,7 +239,7 @@ public final class Lab05 {
                             ? ". As many bytes as expected, but not in their order: after a short write, the rest of the buffer"
                             + " starts where the write stopped" : ". Lost bytes: a short write whose rest was dropped?"));
         }
-        lab.check(true, String.format("All %,d bytes arrived, in order: nothing lost to EAGAIN, short writes or the client's absence.",
+        lab.passed(String.format("All %,d bytes arrived, in order: nothing lost to EAGAIN, short writes or the client's absence.",
                 expected.length));
 
         lab.step("6. CloseIO: end of input, end of output");
@@ -322,7 +322,7 @@ public final class Lab05 {
         Owned writer = openWriter(lab, fifo);
         write(writer.fd(), "hello\n");
         expectLine(lab, pump, answers, "you said: hello", "the process answers what the client wrote");
-        lab.check(true, "The client wrote hello; the process answered.");
+        lab.passed("The client wrote hello; the process answered.");
 
         out.say("(the client closes its writer: containerd restarts)");
         writer.close();
@@ -334,13 +334,13 @@ public final class Lab05 {
                     "nobody did: the copy loop read end of file and closed the process's stdin. A FIFO's reader sees end of file whenever its"
                             + " last writer closes; the shim holds a writer of its own from Create until CloseIO");
         }
-        lab.check(true, "The client is gone; the FIFO still has a writer, the shim's own (" + Out.vary(String.join(", ", writers),
+        lab.passed("The client is gone; the FIFO still has a writer, the shim's own (" + Out.vary(String.join(", ", writers),
                 "<fd>") + "): no end of file for the process.");
         out.command("echo again > " + fifo + "   # the client is back");
         writer = openWriter(lab, fifo);
         write(writer.fd(), "again\n");
         expectLine(lab, pump, answers, "you said: again", "the process still answers after the client came back");
-        lab.check(true, "The process answered again: it never noticed that the client was away.");
+        lab.passed("The process answered again: it never noticed that the client was away.");
 
         out.say("(the client closes its writer for good; containerd calls CloseIO: your closeStdin())");
         writer.close();
@@ -606,9 +606,11 @@ public final class Lab05 {
         Map<String, String> names = new LinkedHashMap<>();
         List<String> lines = new ArrayList<>();
         lab.out().command("ls -l /proc/" + init + "/fd");
+        List<String> containerEnds = new ArrayList<>();
         for (int fd = 0; fd <= 2; fd++) {
             String target = Files.readSymbolicLink(Path.of("/proc/" + init + "/fd/" + fd)).toString();
-            lines.add("container init   fd " + fd + " -> " + name(names, target));
+            containerEnds.add(name(names, target));
+            lines.add("container init   fd " + fd + " -> " + containerEnds.get(fd));
         }
         List<String> ours = new ArrayList<>();
         try (var fds = Files.list(Path.of("/proc/self/fd"))) {
@@ -626,7 +628,9 @@ public final class Lab05 {
         }
         lines.add("this lab         " + String.join(", ", ours.stream().distinct().sorted().toList()));
         lab.out().output(String.join("\n", lines));
-        lab.check(true, "The container's fds are pipes. This lab holds their other ends (as the shim) and the FIFOs (as the",
+        boolean pipes = containerEnds.stream().allMatch(end -> end.startsWith("pipe:["));
+        boolean held = ours.containsAll(containerEnds) && ours.containsAll(List.of(fifos.stdin(), fifos.stdout(), fifos.stderr()));
+        lab.check(pipes && held, "The container's fds are pipes. This lab holds their other ends (as the shim) and the FIFOs (as the",
                 "shim, which opens each FIFO itself, and as the client).");
     }
 

@@ -150,7 +150,7 @@ public final class Lab06 {
         expectSame(lab, solution, "the shim's answer", answerBytes, "your read() returns the answer frame, whole",
                 "ttrpc reads a header in full (10 bytes) and then exactly its data: read() returns what has arrived so far,"
                         + " so both need a loop (FrameReader.readFully in the shim)", true);
-        lab.check(true, "Your read() put the answer together from " + Pieces.readsFor(answerBytes.length)
+        lab.passed("Your read() put the answer together from " + Pieces.readsFor(answerBytes.length)
                 + " reads: the same frame as the shim's own FrameReader.");
 
         lab.step("3. Three frames in one go: an empty one, one of 5 MiB, a State call");
@@ -181,7 +181,7 @@ public final class Lab06 {
         expectSame(lab, solution, "the three frames", three, "your read() tells the three frames apart as ttrpc does",
                 "an empty frame is a frame (its data is 0 bytes, not the end); a frame over 4 MiB is read past in pieces"
                         + " (never allocated) and reported with FrameTooLargeException; the next read starts at the next header");
-        lab.check(true, "Your read() returned the empty frame, read past the 5 MiB, and found the State call after them.");
+        lab.passed("Your read() returned the empty frame, read past the 5 MiB, and found the State call after them.");
 
         lab.step("4. A header that lies");
         byte[] lie = ByteBuffer.allocate(Frame.HEADER_LENGTH + 1024).putInt((int) LIE).putInt(9).put((byte) Frame.TYPE_REQUEST)
@@ -279,7 +279,7 @@ public final class Lab06 {
             throw fail(lab, "answerTooLarge() answers as the shim does", mine + ", " + describe(mine),
                     theirs == null ? "no answer" : theirs + ", " + describe(theirs));
         }
-        lab.check(true, "Your server answers every one of them as the shim does: same stream, same status code, same payload.",
+        lab.passed("Your server answers every one of them as the shim does: same stream, same status code, same payload.",
                 "Compare with the shim's ttrpc/ServerConnection.java (receive, handle, failure): it also answers on a",
                 "worker thread, so that a Wait that blocks for a container's whole life blocks nothing else.");
     }

@@ -165,7 +165,7 @@ public final class Lab08 {
                     String.valueOf(live));
         }
         lab.pid(c.shimPid());
-        lab.check(true, ID + ": the address in the bundle, a dial, Connect: its shim answered, shim pid " + c.shimPid()
+        lab.passed(ID + ": the address in the bundle, a dial, Connect: its shim answered, shim pid " + c.shimPid()
                 + ", task pid " + c.taskPid() + ".");
         if (!runcKnows(containerd, GONE)) {
             throw new Lab.CannotRun("runc --root /run/containerd/runc/" + NAMESPACE + " state " + GONE + " finds nothing: the lab"
@@ -186,7 +186,7 @@ public final class Lab08 {
                             + "the delete did not find it. It finds runc's state by the namespace and the id: are -namespace, -id"
                             + " and -bundle among its arguments?");
         }
-        lab.check(true, GONE + ": no answer at that address (ECONNREFUSED), so the shim binary's delete ran: it killed what",
+        lab.passed(GONE + ": no answer at that address (ECONNREFUSED), so the shim binary's delete ran: it killed what",
                 "was left with `runc delete --force` and reported pid " + cleaned.pid() + ", exit status " + cleaned.exitStatus()
                         + " (128 + SIGKILL).",
                 "containerd then removes the bundle and publishes /tasks/exit and /tasks/delete for it.");
@@ -290,7 +290,7 @@ public final class Lab08 {
                 throw fail(lab, "A shim that speaks gRPC is refused, saying so", "an exception whose message names the protocol, grpc",
                         refused.toString());
             }
-            lab.check(true, "Refused, naming the protocol: a ttrpc client would send frames a gRPC server cannot read.",
+            lab.passed("Refused, naming the protocol: a ttrpc client would send frames a gRPC server cannot read.",
                     "containerd 2.x dials such a shim with gRPC instead (makeConnection in core/runtime/v2/shim.go).");
             return;
         }

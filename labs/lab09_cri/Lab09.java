@@ -205,7 +205,7 @@ public final class Lab09 {
             lab.await("the container's init " + init + " runs sh, waiting for its sleep 3600", () -> Procs.settledWithChild(init, "sh", "sleep"));
             lab.show(tree("The pod: one shim, two children", containerdPid, shim, pause, init));
             onePodShim(lab, containerd, shim, init, "app");
-            lab.check(true, "The container's init (" + init + ") is a child of the same shim: one shim process serves the whole pod.",
+            lab.passed("The container's init (" + init + ") is a child of the same shim: one shim process serves the whole pod.",
                     "The container's config.json carries io.kubernetes.cri.sandbox-id; `containerd-shim-jrunc-v2 start`",
                     "hashes it into the same socket path as the sandbox's (the SHA-256 of containerd's socket, the",
                     "namespace and that id), finds the pod's shim listening there, and prints its address instead of",
@@ -458,7 +458,9 @@ public final class Lab09 {
                             + " still finds sidecar/0.log");
         }
         expectLog(lab, cri, id, logs, "sidecar", 1, "sidecar of " + POD.name());
-        lab.check(true, "A new container, attempt 1, in the same pod and the same shim; the dead one kept, with its log",
+        // the new one's running, attempt and shim: proven above; the dead one's state and log: here
+        lab.check(old.getState() == ContainerState.CONTAINER_EXITED && Files.exists(logs.resolve("sidecar").resolve("0.log")),
+                "A new container, attempt 1, in the same pod and the same shim; the dead one kept, with its log",
                 "sidecar/0.log. `kubectl get pod` counts it as RESTARTS 1.");
     }
 

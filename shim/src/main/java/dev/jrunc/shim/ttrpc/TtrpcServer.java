@@ -119,6 +119,11 @@ public final class TtrpcServer implements Closeable {
         }).start();
     }
 
+    /** How many calls have not finished yet (answered, or dropped past their deadline): tests wait on it. */
+    int callsInFlight() {
+        return inFlight.get();
+    }
+
     /** How many clients are connected now. */
     public int connectionCount() {
         return connections.size();

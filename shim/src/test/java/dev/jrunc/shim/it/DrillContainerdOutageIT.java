@@ -86,7 +86,9 @@ class DrillContainerdOutageIT {
         ProcessHandle.of(init).orElseThrow().destroy();   // SIGTERM from outside: the init exits 143
         Procs.await("the init has exited", () -> !Testkit.isAlive(init));
         assertTrue(Testkit.isAlive(shim), "the shim outlives containerd and its container");
-        Thread.sleep(1000);   // the shim has reaped it and tried to publish /tasks/exit to nobody
+        // Gone from /proc: its parent, the shim, has reaped it, so it records the exit and publishes /tasks/exit to
+        // nobody before containerd is back
+        Procs.await("the shim has reaped the init", () -> Procs.state(init) == null);
         containerd.restart();
         long outage = DrillReport.millisSince(killedAt);
 

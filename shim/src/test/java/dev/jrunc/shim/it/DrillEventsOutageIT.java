@@ -5,11 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.jrunc.shim.proto.task.StateRequest;
+import dev.jrunc.shim.proto.task.StateResponse;
+import dev.jrunc.shim.proto.types.Status;
+import dev.jrunc.shim.ttrpc.TtrpcClient;
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
@@ -46,33 +51,38 @@ class DrillEventsOutageIT {
         }
         long shim = Procs.ppid(inits.get(0));
         assertTrue(inits.stream().allMatch(pid -> Procs.ppid(pid) == shim), "one shared shim runs all " + CONTAINERS);
+        Path shimSocket = Path.of(Files.readString(containerd.bundle(ids.get(0)).resolve("address")).strip().replaceFirst("^unix://", ""));
 
         long killedAt = System.nanoTime();
         containerd.kill9();
-        for (long init : inits) {   // one after the other, so that their order is well defined
-            ProcessHandle.of(init).orElseThrow().destroy();
-            Procs.await("init " + init + " exited", () -> !Testkit.isAlive(init));
-            Thread.sleep(200);
+        for (int i = 0; i < CONTAINERS; i++) {   // one after the other, so that their order is well defined:
+            String id = ids.get(i);                 // the next exits once the shim has recorded (and queued) this one
+            ProcessHandle.of(inits.get(i)).orElseThrow().destroy();
+            Procs.await("the shim reports " + id + " STOPPED", () -> stoppedByTheShim(shimSocket, id));
         }
         long lastExit = DrillReport.millisSince(killedAt);
 
         Path shimsPath = Path.of(containerd.ttrpcAddress());
         Path gated = Path.of(containerd.ttrpcAddress() + ".gated");
         moveEventSocket(containerd, gated);
+        // About time itself: the outage lasts OUTAGE_MILLIS whatever the machine's speed, so that the shim's retries
+        // run into it (the restart takes up to about 3 s of it)
         Thread.sleep(Math.max(0, OUTAGE_MILLIS - 3000 - DrillReport.millisSince(killedAt)));
         containerd.restart();
 
         Path events = containerd.dir().resolve("outage-events.txt");
         Process subscriber = containerd.ctrInBackground(events, "events");
         awaitSubscribed(containerd, events);
-        Thread.sleep(Math.max(0, OUTAGE_MILLIS - DrillReport.millisSince(killedAt)));
+        Thread.sleep(Math.max(0, OUTAGE_MILLIS - DrillReport.millisSince(killedAt)));   // the outage's end, as above
         Files.createSymbolicLink(shimsPath, gated);   // the door opens: the shim's next retry gets through
         long outage = DrillReport.millisSince(killedAt);
         long opened = System.nanoTime();
         // The shim retries each event for up to 15 s: past that, whatever has not arrived never will.
         boolean all = awaitUpTo(20_000, () -> exitLines(events).size() >= CONTAINERS);
         long delivered = DrillReport.millisSince(opened);
-        Thread.sleep(500);   // anything extra (a duplicate) would show up now
+        // About time itself: a duplicate would come from a retry of the shim's, which nothing outside can see
+        // coming; anything extra would show up within this window
+        Thread.sleep(500);
         subscriber.destroy();
 
         List<String> exits = exitLines(events);
@@ -105,6 +115,16 @@ class DrillEventsOutageIT {
         assertTrue(toml.contains(current), "the fixture's config names the ttrpc address: " + toml);
         Files.writeString(config, toml.replace(current, "address = \"" + gated + "\""));
         Files.deleteIfExists(Path.of(containerd.ttrpcAddress()));
+    }
+
+    /** The shim itself (containerd is down) says the task's init has exited: it recorded the exit. */
+    private static boolean stoppedByTheShim(Path socket, String id) {
+        try (TtrpcClient client = TtrpcClient.connect(socket.toString())) {
+            return client.call("containerd.task.v2.Task", "State", StateRequest.newBuilder().setId(id).build(),
+                    StateResponse.parser(), Duration.ofSeconds(2)).getStatus() == Status.STOPPED;
+        } catch (Exception notYet) {
+            return false;
+        }
     }
 
     /** The subscriber receives: a namespace created now shows up in its output. */

@@ -45,6 +45,8 @@ class DrillOrphanStormIT {
             long shim = Procs.ppid(init);
             assertEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")), Files.readSymbolicLink(Path.of("/proc", Long.toString(init), "ns", "pid")),
                     "the container shares the host's pid namespace");
+            // About time itself: the shim's JVM finishes its start-up work (JIT, GC) before the baseline is taken;
+            // nothing outside shows when (the RSS bound below is generous for that reason too)
             Thread.sleep(1000);
             ProcessSample before = ProcessSample.of(shim);
 
@@ -58,7 +60,7 @@ class DrillOrphanStormIT {
             awaitUpTo(patience, "every orphan has reported its pid", () -> orphanPids(output).size() >= orphans);
             List<Long> pids = orphanPids(output);
             Procs.await("no zombie is left under the shim", () -> zombieChildren(shim).isEmpty());
-            Thread.sleep(2000);   // let the shim's allocation from the storm settle
+            Thread.sleep(2000);   // about time itself: the shim's allocation from the storm settles (a GC) before the sample
             ProcessSample after = ProcessSample.of(shim);
             List<Long> unreaped = new ArrayList<>();
             for (long pid : pids) {

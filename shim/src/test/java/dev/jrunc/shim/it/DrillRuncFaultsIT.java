@@ -134,7 +134,7 @@ class DrillRuncFaultsIT {
                         StateResponse.parser(), STATE_TIMEOUT);
                 latencies.add(DrillReport.millisSince(started));
                 assertEquals(id, state.getId());
-                Thread.sleep(100);
+                Thread.sleep(100);   // about time itself: a State call every 100 ms, as long as runc is held
             }
         }
         return latencies;

@@ -67,8 +67,7 @@ class ExecIT {
     @Test
     void aDetachedExecKilledBySigtermExitsWith143(Containerd containerd) throws Exception {
         Path events = containerd.dir().resolve("exec-events.txt");
-        Process watcher = containerd.ctrInBackground(events, "events");
-        Thread.sleep(300);
+        Process watcher = containerd.ctrEvents(events);   // returns once ctr events is seen to receive
         exec(containerd, "bg", "-d", ID, "sleep", "600").assertOk();
         Procs.await("the detached exec shows in ps", () -> containerd.ctr("task", "ps", ID).stdout().contains("bg"));
 

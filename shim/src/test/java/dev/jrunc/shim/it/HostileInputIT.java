@@ -155,7 +155,9 @@ class HostileInputIT {
             }, "never-reads");
             sender.setDaemon(true);
             sender.start();
-            // it sends until done, or until the shim stops reading from it (then its writes block): both settle
+            // it sends until done, or until the shim stops reading from it (then its writes block): both settle.
+            // About time itself: a blocked write shows nowhere but in the count not moving for a second (3000
+            // requests bound the loop).
             int last = -1;
             while (sender.isAlive() && sent.get() != last) {
                 last = sent.get();
@@ -166,7 +168,7 @@ class HostileInputIT {
             assertStillServing(containerd);
             stateMillis = DrillReport.millisSince(started);
         }
-        Thread.sleep(1000);
+        Procs.await("the shim let go of the client that never read", () -> ProcessSample.of(shim).sockets() <= before.sockets());
         ProcessSample after = ProcessSample.of(shim);
         report.line("a client sent %d of %d State requests without reading an answer; its connection: %s", sent.get(), requests, ended.get());
         report.line("shim threads: before %d, while it was connected %d, after it left %d", before.threads(), during.threads(), after.threads());
@@ -187,7 +189,7 @@ class HostileInputIT {
             for (int i = 0; i < 100; i++) {
                 idle.add(connect());
             }
-            Thread.sleep(500);
+            Procs.await("the shim accepted the 100 idle connections", () -> ProcessSample.of(shim).sockets() >= before.sockets() + 100);
             during = ProcessSample.of(shim);
             long started = System.nanoTime();
             assertStillServing(containerd);

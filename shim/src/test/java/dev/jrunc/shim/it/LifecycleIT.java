@@ -67,7 +67,11 @@ class LifecycleIT {
         assertEquals(List.of("containerd-shim-jrunc-v2", "-namespace", containerd.namespace(), "-id", "tree1",
                 "-address", containerd.address()), Procs.arguments(shim), "ps shows the shim's own arguments");
 
-        Thread.sleep(2500);   // the two background sleeps have exited inside the container
+        // `exec sleep 600` never waits for the two background sleeps: once they have exited, they are its zombies
+        Procs.await("the two background sleeps are zombies of the container's init", () -> {
+            List<Long> children = Procs.children(init);
+            return children.size() == 2 && children.stream().allMatch(child -> "Z".equals(Procs.state(child)));
+        });
         containerd.ctr("task", "kill", "-s", "SIGKILL", "tree1").assertOk();
         Procs.await("tree1 is STOPPED", () -> "STOPPED".equals(Procs.taskStatus(containerd, "tree1")));
         List<Long> zombies = new ArrayList<>();

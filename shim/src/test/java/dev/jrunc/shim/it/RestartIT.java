@@ -24,6 +24,8 @@ class RestartIT {
         long oldContainerd = containerd.pid();
 
         containerd.kill9();
+        // About time itself: a shim that followed containerd into death would be gone within this grace. (A later
+        // death fails the checks after the restart: the task would not be RUNNING under the same shim.)
         Thread.sleep(500);
         assertTrue(Testkit.isAlive(init), "the container lives on without containerd");
         assertTrue(Testkit.isAlive(shim), "the shim lives on without containerd");

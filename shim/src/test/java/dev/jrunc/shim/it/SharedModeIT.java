@@ -45,6 +45,9 @@ class SharedModeIT {
             containerd.ctr("task", "rm", id);
             containerd.ctr("container", "rm", id).assertOk();
         }
+        // About time itself: ctr task rm returns once the shim has answered containerd's Shutdown, after which a
+        // shim that ends with its last container would exit; this grace gives it the time to (the next container
+        // finding the same shim, below, catches a later exit too).
         Thread.sleep(500);
         assertTrue(Testkit.isAlive(shim) && !"Z".equals(Procs.state(shim)), "the shared shim stays up without containers");
 

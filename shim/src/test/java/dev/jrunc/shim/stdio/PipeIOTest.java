@@ -26,10 +26,12 @@ class PipeIOTest {
     void outputOfAProcessThatIsGoneBeforeTheClientReadsIsNotLost() throws Exception {
         Path fifo = dir.resolve("stdout");
         Posix.mkfifo(fifo.toString(), 0600);
-        // the client opens its reader a little late, as containerd's fifo package does on a goroutine of its own
+        // the client opens its reader late, as containerd's fifo package does on a goroutine of its own: here once
+        // the shim is seen waiting for a reader (a proof, not a span of time)
+        Thread shim = Thread.currentThread();
         CompletableFuture<String> client = CompletableFuture.supplyAsync(() -> {
             try {
-                Thread.sleep(300);
+                awaitWaitingForAReader(shim);
                 try (FileInputStream in = new FileInputStream(fifo.toFile())) {
                     java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
                     byte[] buffer = new byte[4096];
@@ -41,7 +43,7 @@ class PipeIOTest {
             } catch (IOException | InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, task -> new Thread(task, "late-client").start());
 
         PipeIO io = PipeIO.open("late-reader", new Stdio("", fifo.toString(), "", false), -1, -1);
         byte[] printed = "printed, then exited\n".getBytes(StandardCharsets.UTF_8);
@@ -58,6 +60,18 @@ class PipeIOTest {
             received = client.get(5, TimeUnit.SECONDS);
         }
         assertEquals("printed, then exited\n", received);
+    }
+
+    /** Until {@code shim} pauses between two looks for a reader of the FIFO (ClientReader found none yet). */
+    private static void awaitWaitingForAReader(Thread shim) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!(shim.getState() == Thread.State.TIMED_WAITING && java.util.Arrays.stream(shim.getStackTrace())
+                .anyMatch(f -> f.getClassName().equals(ClientReader.class.getName()) && f.getMethodName().equals("awaitReader")))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("PipeIO.open never waited for a reader of the FIFO within 10 s");
+            }
+            Thread.sleep(1);
+        }
     }
 
     /**

@@ -274,7 +274,12 @@ class TtrpcServerTest {
         // When the handler finally returns, its answer is dropped: the next frame belongs to stream 5.
         release.countDown();
         assertTrue(blockReturned.await(3, SECONDS));
-        Thread.sleep(50);
+        // the late answer, had it been sent, is on its way before stream 5's: the call is over
+        long deadline = System.nanoTime() + SECONDS.toNanos(3);
+        while (server.callsInFlight() > 0) {
+            assertTrue(System.nanoTime() < deadline, "the blocked call did not end within 3 s of its handler's return");
+            Thread.sleep(5);
+        }
         peer.sendRequest(5, ECHO, "Upper", StringValue.of("b").toByteString(), 0);
         assertEquals(StringValue.of("B").toByteString(), peer.receiveResponse(5).getPayload());
     }
