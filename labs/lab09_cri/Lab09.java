@@ -1,9 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS dev.jrunc:jrunc-shim:0.1.0-SNAPSHOT
-//DEPS io.grpc:grpc-netty-shaded:1.85.1
-//DEPS io.grpc:grpc-protobuf:1.85.1
-//DEPS io.grpc:grpc-stub:1.85.1
+//DEPS dev.jrunc:jrunc-cri:0.1.0-SNAPSHOT
 //SOURCES ../kit/*.java
 //SOURCES CriContainerd.java
 //SOURCES exercise/PodCalls.java
