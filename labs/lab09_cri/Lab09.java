@@ -21,7 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.jrunc.cri.CriClient;
-import dev.jrunc.cri.HostProcesses;
 import dev.jrunc.cri.PodRequests;
 import dev.jrunc.cri.PodRequests.Pod;
 import dev.jrunc.cri.VerboseInfo;
@@ -57,6 +56,7 @@ import dev.jrunc.cri.proto.StopContainerRequest;
 import dev.jrunc.cri.proto.StopPodSandboxRequest;
 import dev.jrunc.cri.proto.UpdateContainerResourcesRequest;
 import dev.jrunc.cri.proto.VersionResponse;
+import kit.HostProcesses;
 import kit.Lab;
 import kit.Out;
 import kit.ProcessTree;

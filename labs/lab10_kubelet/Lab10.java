@@ -27,7 +27,6 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import dev.jrunc.cri.CriClient;
-import dev.jrunc.cri.HostProcesses;
 import dev.jrunc.cri.PodRequests;
 import dev.jrunc.cri.VerboseInfo;
 import dev.jrunc.cri.proto.Container;
@@ -45,6 +44,7 @@ import dev.jrunc.kubelet.PodStatusView;
 import dev.jrunc.kubelet.PodStatusView.ContainerView;
 import dev.jrunc.kubelet.StandaloneKubelet;
 import dev.jrunc.shim.posix.Posix;
+import kit.HostProcesses;
 import kit.Lab;
 import kit.Out;
 import kit.ProcessTree;

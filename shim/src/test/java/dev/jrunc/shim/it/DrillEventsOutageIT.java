@@ -51,7 +51,7 @@ class DrillEventsOutageIT {
         containerd.kill9();
         for (long init : inits) {   // one after the other, so that their order is well defined
             ProcessHandle.of(init).orElseThrow().destroy();
-            Procs.await("init " + init + " exited", () -> !Testkit.isAlive(init));
+            Procs.await("init " + init + " exited", () -> !kit.Procs.alive(init));
             Thread.sleep(200);
         }
         long lastExit = DrillReport.millisSince(killedAt);
