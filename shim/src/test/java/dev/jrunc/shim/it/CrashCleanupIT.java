@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.jrunc.testkit.Containerd;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
 import kit.Leftovers;
 
