@@ -1051,7 +1051,7 @@ soak() {
   (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest=NoUnitTestsForDrills \
       -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$classes") || rc=$?
   # Only a crashed test JVM leaves a fixture behind: clean the drills' own (other tests' fixtures are not ours).
-  for d in /run/jrunc/it-drill-* /run/jrunc/it-crashcleanupit /run/jrunc/it-hostileinputit; do
+  for d in "$FIXTURE_ROOT"/it-drill-* "$FIXTURE_ROOT"/it-crashcleanupit "$FIXTURE_ROOT"/it-hostileinputit; do
     [[ -d "$d" ]] || continue
     printf 'verify.sh: warning: a drill left %s behind; cleaning it\n' "$d" >&2
     "$SHIM/scripts/private-containerd.sh" stop "$d" || true

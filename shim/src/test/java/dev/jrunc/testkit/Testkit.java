@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  *       first on containerd's PATH (JRUNC_SHIM_DIR), so that runtime {@code io.containerd.jrunc.v2} resolves;</li>
  *   <li>{@code jrunc.scripts}: the folder holding {@code private-containerd.sh} (default {@code shim/scripts});</li>
  *   <li>{@code jrunc.busyboxRootfs}: where the shared busybox rootfs is built (default {@code shim/target/busybox-rootfs});</li>
- *   <li>{@code jrunc.fixtureRoot}: the parent of the fixtures' folders (default {@code /run/jrunc}; keep it short,
- *       unix socket paths must stay below 108 bytes).</li>
+ *   <li>{@code jrunc.fixtureRoot}: the parent of the fixtures' folders (default: the environment's JRUNC_FIXTURE_ROOT,
+ *       else {@code /run/jrunc}; keep it short, unix socket paths must stay below 108 bytes).</li>
  * </ul>
  * The environment variable {@code JRUNC_CONTAINERD_BIN} (set by {@code verify.sh test --containerd LINE}) names a
  * folder with another line's containerd, ctr and Go shim: the fixtures then run those instead of the system's.
@@ -108,7 +108,9 @@ public final class Testkit {
 
     /** Parent folder of the fixtures' folders, {@code /run/jrunc} by default. */
     public static Path fixtureRoot() {
-        return Path.of(System.getProperty("jrunc.fixtureRoot", "/run/jrunc"));
+        String fromEnvironment = System.getenv("JRUNC_FIXTURE_ROOT");   // what verify.sh cleans up after, too
+        String fallback = fromEnvironment == null || fromEnvironment.isBlank() ? "/run/jrunc" : fromEnvironment;
+        return Path.of(System.getProperty("jrunc.fixtureRoot", fallback));
     }
 
     /**
