@@ -30,6 +30,9 @@ set -euo pipefail
 cd "$(dirname "$(realpath "${BASH_SOURCE[0]}")")"
 ROOT=$PWD
 SHIM=$ROOT/shim
+# The CRI client and the standalone kubelet (artifact jrunc-cri): a Maven project of its own that the shim's tests
+# and labs 09 and 10 use, and that does not depend on the shim; so it is installed first.
+CRI_CLIENT=$SHIM/cri-client
 LAUNCHER=$SHIM/target/containerd-shim-jrunc-v2
 TOTALS=""
 # Maven (Debian's, with jansi 2.4) writes ESC[0m when it starts and ends, even in batch mode without colour.
@@ -163,16 +166,37 @@ need_root() {
 
 # ---------------------------------------------------------------------------------------------------------------
 
+# The local Maven repository the labs (JBang, offline) and the shim's build take jrunc-cri and jrunc-shim from:
+# -Dmaven.repo.local in MAVEN_OPTS where that is set (a separate repository per checkout), else ~/.m2/repository.
+maven_repo() {
+  local repo
+  repo=$(sed -n 's/.*-Dmaven\.repo\.local=\([^ ]*\).*/\1/p' <<<"${MAVEN_OPTS:-}")
+  echo "${repo:-$HOME/.m2/repository}"
+}
+
+CRI_TESTED=0
+# install_cri_client [--with-tests]: mvn install of shim/cri-client (its unit tests only with --with-tests).
+install_cri_client() {
+  local -a skip=(-DskipTests)
+  rm -rf "$CRI_CLIENT/target/surefire-reports"
+  if [[ "${1:-}" == --with-tests ]]; then skip=(); CRI_TESTED=1; fi
+  step "building the CRI client (shim/cri-client: mvn install${skip[*]:+, tests skipped})"
+  (cd "$CRI_CLIENT" && mvn -B -q -ntp -Dstyle.color=never install "${skip[@]}") \
+    || die "the CRI client (shim/cri-client) did not build (see Maven's messages above)"
+}
+
 build() {
   prerequisites
-  step "building the shim (mvn install, tests skipped: the labs take it from ~/.m2)"
+  install_cri_client
+  step "building the shim (mvn install, tests skipped: the labs take it from $(maven_repo))"
   (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never install -DskipTests) || die "the shim did not build (see Maven's messages above)"
   [[ -x "$LAUNCHER" ]] || die "the build did not produce $LAUNCHER"
   info "built $LAUNCHER"
 }
 
 build_if_needed() {
-  if [[ -x "$LAUNCHER" ]] && [[ -z "$(find "$SHIM/src" "$SHIM/pom.xml" -newer "$LAUNCHER" -print -quit)" ]]; then
+  if [[ -x "$LAUNCHER" && -f "$CRI_JAR" ]] \
+    && [[ -z "$(find "$SHIM/src" "$SHIM/pom.xml" "$CRI_CLIENT/src" "$CRI_CLIENT/pom.xml" -newer "$LAUNCHER" -print -quit)" ]]; then
     prerequisites
     step "the shim is up to date ($LAUNCHER)"
   else
@@ -190,7 +214,10 @@ demo() {
 # Sums the Surefire and Failsafe XML reports into one closing line: "tests: N passed, N failed, N skipped".
 report_totals() {
   local files
-  files=$(find "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports" -name 'TEST-*.xml' 2>/dev/null || true)
+  local -a dirs=("$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports")
+  # The CRI client's unit tests, when this run ran them.
+  ((!CRI_TESTED)) || dirs+=("$CRI_CLIENT/target/surefire-reports")
+  files=$(find "${dirs[@]}" -name 'TEST-*.xml' 2>/dev/null || true)
   if [[ -z "$files" ]]; then
     echo "tests: 0 passed, 0 failed"
     return
@@ -227,6 +254,9 @@ run_maven_tests() {
   local log=$SHIM/target/verify-mvn.log rc
   local -a status
   rm -rf "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports" "$SHIM/target/drills"
+  # The shim's tests use the CRI client: installed first where the shim's build finds it, after its own unit tests
+  # unless this run is for chosen integration tests only (-Dtest=…).
+  if [[ " $* " == *" -Dtest="* ]]; then install_cri_client; else install_cri_client --with-tests; fi
   # Full output to a log; on the terminal only progress, test counts and errors.
   set +e
   (cd "$SHIM" && mvn -B -ntp -Dstyle.color=never verify "$@") 2>&1 | tee "$log" \
@@ -258,7 +288,8 @@ run_maven_tests() {
 # fails when what it prints today is not what the book shows, and runs every untouched exercise, which must fail
 # with a pointer to its TODO.
 
-SHIM_JAR=$HOME/.m2/repository/dev/jrunc/jrunc-shim/0.1.0-SNAPSHOT/jrunc-shim-0.1.0-SNAPSHOT.jar
+SHIM_JAR=$(maven_repo)/dev/jrunc/jrunc-shim/0.1.0-SNAPSHOT/jrunc-shim-0.1.0-SNAPSHOT.jar
+CRI_JAR=$(maven_repo)/dev/jrunc/jrunc-cri/0.1.0-SNAPSHOT/jrunc-cri-0.1.0-SNAPSHOT.jar
 LAB_RECORD=$ROOT/labs/target/record
 BOOK_EXPECTED=$ROOT/docs/src/expected
 BOOK_IMAGES=$ROOT/docs/src/images
@@ -281,16 +312,18 @@ install_built_shim() {
   step "installing the shim's jar into the local Maven repository, for the labs"
   [[ -f "$SHIM/target/jrunc-shim.jar" ]] || die "no shim/target/jrunc-shim.jar: build the shim first"
   mvn -B -q -ntp -Dstyle.color=never install:install-file -Dfile="$SHIM/target/jrunc-shim.jar" -DpomFile="$SHIM/pom.xml" \
-    || die "could not install the shim's jar into ~/.m2"
+    || die "could not install the shim's jar into $(maven_repo)"
   LABS_FRESH=--fresh   # JBang compiles the labs anew against the jar just installed
 }
 
-# For one learner's command: (re)build and install only if the sources are newer than what ~/.m2 holds.
+# For one learner's command: (re)build and install only if the sources are newer than what the local Maven
+# repository holds (the shim's jar, and the CRI client's that labs 09 and 10 use).
 shim_for_labs() {
-  if [[ -x "$LAUNCHER" && -f "$SHIM_JAR" ]] \
-    && [[ -z "$(find "$SHIM/src" "$SHIM/pom.xml" -newer "$SHIM_JAR" -print -quit)" ]]; then
+  if [[ -x "$LAUNCHER" && -f "$SHIM_JAR" && -f "$CRI_JAR" ]] \
+    && [[ -z "$(find "$SHIM/src" "$SHIM/pom.xml" -newer "$SHIM_JAR" -print -quit)" ]] \
+    && [[ -z "$(find "$CRI_CLIENT/src" "$CRI_CLIENT/pom.xml" -newer "$CRI_JAR" -print -quit)" ]]; then
     prerequisites
-    step "the shim is up to date in ~/.m2 and shim/target"
+    step "the shim and the CRI client are up to date in $(maven_repo) and shim/target"
   else
     build
     LABS_FRESH=--fresh
@@ -449,7 +482,7 @@ feedback() {
     if [[ "$where" == */exercise/* ]]; then
       die "lab $n: your exercise does not compile. javac's first complaint: $where"
     fi
-    die "lab $n does not compile, and not because of your exercise (${where:-see the compiler messages above}): is the shim in ~/.m2 current? ./verify.sh build"
+    die "lab $n does not compile, and not because of your exercise (${where:-see the compiler messages above}): is the shim in $(maven_repo) current? ./verify.sh build"
   fi
   case $rc in
     0) step "lab $n: your exercise passes. Next: $(next_lab "$n")" ;;
@@ -587,7 +620,8 @@ cri() {
   build_if_needed
   step "CRI: the pod lifecycle, the VM's registration script, the images (mvn verify -Dit.test=$CRI_ITS)"
   rm -rf "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports"
-  (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest='dev.jrunc.cri.*Test' \
+  install_cri_client --with-tests   # the client's unit tests; the ITs below use it
+  (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest=NoUnitTestsHere \
       -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$CRI_ITS") \
     || { clean_leftover_fixtures; die "the CRI tests failed (reports: shim/target/failsafe-reports)"; }
   report_totals
@@ -934,7 +968,8 @@ kubelet_checks() {
   fi
   step "kubelet $("$JRUNC_KUBELET" --version 2>/dev/null | awk '{ print $2 }') ($JRUNC_KUBELET): mvn verify -Dit.test=$KUBELET_ITS"
   rm -rf "$SHIM/target/surefire-reports" "$SHIM/target/failsafe-reports"
-  (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest='dev.jrunc.kubelet.*Test' \
+  install_cri_client --with-tests   # the kubelet classes' unit tests; the IT below uses them
+  (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest=NoUnitTestsHere \
       -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$KUBELET_ITS") \
     || { clean_leftover_fixtures; die "the kubelet test failed (reports: shim/target/failsafe-reports)"; }
   report_totals
@@ -1016,7 +1051,7 @@ soak() {
   (cd "$SHIM" && mvn -B -q -ntp -Dstyle.color=never verify -Dtest=NoUnitTestsForDrills \
       -Dsurefire.failIfNoSpecifiedTests=false -Dit.test="$classes") || rc=$?
   # Only a crashed test JVM leaves a fixture behind: clean the drills' own (other tests' fixtures are not ours).
-  for d in /run/jrunc/it-drill-* /run/jrunc/it-crashcleanupit /run/jrunc/it-hostileinputit; do
+  for d in "$FIXTURE_ROOT"/it-drill-* "$FIXTURE_ROOT"/it-crashcleanupit "$FIXTURE_ROOT"/it-hostileinputit; do
     [[ -d "$d" ]] || continue
     printf 'verify.sh: warning: a drill left %s behind; cleaning it\n' "$d" >&2
     "$SHIM/scripts/private-containerd.sh" stop "$d" || true

@@ -1,9 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS dev.jrunc:jrunc-shim:0.1.0-SNAPSHOT
-//DEPS io.grpc:grpc-netty-shaded:1.85.1
-//DEPS io.grpc:grpc-protobuf:1.85.1
-//DEPS io.grpc:grpc-stub:1.85.1
+//DEPS dev.jrunc:jrunc-cri:0.1.0-SNAPSHOT
 //SOURCES ../kit/*.java
 //SOURCES CriContainerd.java
 //SOURCES exercise/PodCalls.java
@@ -23,7 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.jrunc.cri.CriClient;
-import dev.jrunc.cri.HostProcesses;
 import dev.jrunc.cri.PodRequests;
 import dev.jrunc.cri.PodRequests.Pod;
 import dev.jrunc.cri.VerboseInfo;
@@ -59,6 +56,7 @@ import dev.jrunc.cri.proto.StopContainerRequest;
 import dev.jrunc.cri.proto.StopPodSandboxRequest;
 import dev.jrunc.cri.proto.UpdateContainerResourcesRequest;
 import dev.jrunc.cri.proto.VersionResponse;
+import kit.HostProcesses;
 import kit.Lab;
 import kit.Out;
 import kit.ProcessTree;

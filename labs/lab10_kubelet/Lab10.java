@@ -1,9 +1,7 @@
 ///usr/bin/env jbang "$0" "$@" ; exit $?
 //JAVA 17+
 //DEPS dev.jrunc:jrunc-shim:0.1.0-SNAPSHOT
-//DEPS io.grpc:grpc-netty-shaded:1.85.1
-//DEPS io.grpc:grpc-protobuf:1.85.1
-//DEPS io.grpc:grpc-stub:1.85.1
+//DEPS dev.jrunc:jrunc-cri:0.1.0-SNAPSHOT
 //SOURCES ../kit/*.java
 //SOURCES CriContainerd.java
 //SOURCES CriLog.java
@@ -29,7 +27,6 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import dev.jrunc.cri.CriClient;
-import dev.jrunc.cri.HostProcesses;
 import dev.jrunc.cri.PodRequests;
 import dev.jrunc.cri.VerboseInfo;
 import dev.jrunc.cri.proto.Container;
@@ -47,6 +44,7 @@ import dev.jrunc.kubelet.PodStatusView;
 import dev.jrunc.kubelet.PodStatusView.ContainerView;
 import dev.jrunc.kubelet.StandaloneKubelet;
 import dev.jrunc.shim.posix.Posix;
+import kit.HostProcesses;
 import kit.Lab;
 import kit.Out;
 import kit.ProcessTree;

@@ -64,13 +64,14 @@ needs_root_and_tools() {
 # benchmark needs no full build — and a half-edited test elsewhere in the tree cannot stop a benchmark run.
 compile_bench() {
   [[ -d "$SHIM/target/classes/dev/jrunc/shim/ttrpc" ]] || die "no $SHIM/target/classes: run ./verify.sh build"
-  local src=$SHIM/src/test/java/dev/jrunc/bench classes=$SHIM/target/test-classes
+  # The labs' kit (its /proc reader) is part of the benchmark, as it is of the tests (see shim/pom.xml).
+  local src=$SHIM/src/test/java/dev/jrunc/bench kit=$SHIM/../labs/kit classes=$SHIM/target/test-classes
   local marker=$classes/dev/jrunc/bench/Bench.class
-  if [[ -f "$marker" && -z "$(find "$src" -newer "$marker" -print -quit)" ]]; then return 0; fi
+  if [[ -f "$marker" && -z "$(find "$src" "$kit" -newer "$marker" -print -quit)" ]]; then return 0; fi
   say "compiling the benchmark (javac, into shim/target/test-classes)"
   mkdir -p "$classes"
   # Its unit test (*Test.java) needs JUnit, which only Maven has: Maven compiles and runs that one.
-  find "$src" -name '*.java' ! -name '*Test.java' -print0 \
+  find "$src" "$kit" -name '*.java' ! -name '*Test.java' -print0 \
     | xargs -0 javac -nowarn --release 17 -encoding UTF-8 -d "$classes" -cp "$SHIM/target/classes:$SHIM/target/lib/*" \
     || die "the benchmark did not compile"
 }

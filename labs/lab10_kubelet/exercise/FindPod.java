@@ -13,7 +13,7 @@ import lab10_kubelet.Lab10;
  * <p>What you have: {@code cri.listPodSandbox(…)}, {@code cri.podSandboxStatus(…)}, {@code cri.listContainers(…)},
  * {@code cri.containerStatus(…)} (request messages in dev.jrunc.cri.proto, built with {@code newBuilder()});
  * {@code dev.jrunc.cri.VerboseInfo.pid(response.getInfoMap())} reads the pid containerd adds to a status asked for
- * with {@code setVerbose(true)}; {@code dev.jrunc.cri.HostProcesses.ppid(pid)} and {@code .arguments(pid)} read /proc.
+ * with {@code setVerbose(true)}; {@code kit.HostProcesses.ppid(pid)} and {@code .arguments(pid)} read /proc.
  * The labels kubelet puts on every sandbox and container: {@code dev.jrunc.cri.PodRequests.POD_NAME_LABEL},
  * {@code POD_NAMESPACE_LABEL}.
  *

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.jrunc.cri.CriClient;
-import dev.jrunc.cri.HostProcesses;
 import dev.jrunc.cri.PodRequests;
 import dev.jrunc.cri.VerboseInfo;
 import dev.jrunc.cri.proto.Container;
@@ -19,6 +18,7 @@ import dev.jrunc.cri.proto.PodSandboxFilter;
 import dev.jrunc.cri.proto.PodSandboxState;
 import dev.jrunc.cri.proto.PodSandboxStateValue;
 import dev.jrunc.cri.proto.PodSandboxStatusRequest;
+import kit.HostProcesses;
 import lab10_kubelet.Lab10;
 
 /** Lab 10 solution: from a pod's namespace and name to its sandbox, its shim and its containers' pids. */

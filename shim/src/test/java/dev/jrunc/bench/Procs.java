@@ -1,19 +1,16 @@
 package dev.jrunc.bench;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Finding and measuring processes through /proc. Shims are found by their command line: containerd starts every
+ * Finding and measuring processes: found through the kit's /proc reader ({@link kit.Procs}), measured here. Shims are found by their command line: containerd starts every
  * shim daemon with {@code -address <containerd socket>} (and {@code -namespace}, {@code -id}), and our shim shows
  * the same arguments once up, so a unique socket path identifies exactly the shims the benchmark caused.
  */
@@ -25,36 +22,14 @@ final class Procs {
     }
 
     static List<String> cmdline(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline"));
-            if (raw.length == 0) {
-                return List.of();
-            }
-            String text = new String(raw, StandardCharsets.UTF_8);
-            if (text.endsWith("\0")) {
-                text = text.substring(0, text.length() - 1);
-            }
-            return Arrays.asList(text.split("\0", -1));
-        } catch (IOException e) {
-            return List.of();
-        }
+        return kit.Procs.arguments(pid);
     }
 
     /** Live (not zombie) processes whose command line has every FLAG followed by its VALUE. */
     static List<Long> withArguments(Map<String, String> flagValues) {
-        List<Long> pids = new ArrayList<>();
-        try (DirectoryStream<Path> proc = Files.newDirectoryStream(Path.of("/proc"), p -> isNumber(p.getFileName().toString()))) {
-            for (Path entry : proc) {
-                long pid = Long.parseLong(entry.getFileName().toString());
-                List<String> args = cmdline(pid);
-                if (hasAll(args, flagValues) && isAlive(pid)) {
-                    pids.add(pid);
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return pids;
+        return kit.Procs.withArguments(flagValues.keySet().toArray(String[]::new)).stream()
+                .filter(pid -> hasAll(cmdline(pid), flagValues))
+                .map(Integer::longValue).toList();
     }
 
     /**
@@ -72,13 +47,7 @@ final class Procs {
     }
 
     static boolean isAlive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return kit.Procs.alive(pid);
     }
 
     /** SIGKILL, then wait until they are gone (or TIMEOUT); returns the ones still alive. */
@@ -120,9 +89,9 @@ final class Procs {
     }
 
     static Memory memory(long pid) throws IOException {
-        Map<String, Double> rollup = kiloBytes(Path.of("/proc", Long.toString(pid), "smaps_rollup"));
-        Map<String, Double> status = kiloBytes(Path.of("/proc", Long.toString(pid), "status"));
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        Map<String, Double> rollup = kiloBytes(kit.Procs.dir(pid).resolve("smaps_rollup"));
+        Map<String, Double> status = kiloBytes(kit.Procs.dir(pid).resolve("status"));
+        String stat = Files.readString(kit.Procs.dir(pid).resolve("stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields[0] is the state (field 3 of stat); utime and stime are fields 14 and 15.
         double cpu = (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;

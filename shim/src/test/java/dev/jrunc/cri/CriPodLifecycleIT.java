@@ -43,6 +43,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
+import kit.HostProcesses;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -168,7 +169,7 @@ class CriPodLifecycleIT {
             for (Path p : leftovers) {
                 assertTrue(Files.exists(p), "expected while the pod runs: " + p);
             }
-            assertFalse(Testkit.mountsUnder(containerd.dir()).isEmpty(), "no rootfs mounts while the pod runs");
+            assertFalse(kit.Leftovers.mountsUnder(containerd.dir()).isEmpty(), "no rootfs mounts while the pod runs");
 
             // ---- calls that need more of the shim (Exec, Update): failures are collected, the lifecycle goes on --
             String cid = containerId;
@@ -216,7 +217,7 @@ class CriPodLifecycleIT {
 
             List<Path> left = leftovers.stream().filter(Files::exists).toList();
             assertEquals(List.of(), left, "left behind by the pod");
-            assertEquals(List.of(), Testkit.mountsUnder(containerd.dir()), "mounts left under " + containerd.dir());
+            assertEquals(List.of(), kit.Leftovers.mountsUnder(containerd.dir()), "mounts left under " + containerd.dir());
             soft.assertNone();
         } finally {
             removeQuietly(containerId, sandboxId);

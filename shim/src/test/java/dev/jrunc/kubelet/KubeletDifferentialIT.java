@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jrunc.cri.CriClient;
-import dev.jrunc.cri.HostProcesses;
 import dev.jrunc.cri.PodRequests;
 import dev.jrunc.cri.VerboseInfo;
 import dev.jrunc.cri.proto.ListContainersRequest;
@@ -18,6 +17,7 @@ import dev.jrunc.cri.proto.PodSandboxStatusRequest;
 import dev.jrunc.kubelet.PodStatusView.ContainerView;
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.Testkit;
+import kit.HostProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -251,7 +251,7 @@ class KubeletDifferentialIT {
                 .forEach(c -> left.add("container " + c.getMetadata().getName() + " (" + c.getState() + ")"));
         containerd.ctr("task", "ls", "-q").stdoutLines().stream().filter(l -> !l.isBlank()).forEach(t -> left.add("task " + t));
         HostProcesses.shimsOf(containerd.address()).forEach(p -> left.add("shim " + HostProcesses.programName(p)));
-        Testkit.mountsUnder(containerd.dir()).forEach(m -> left.add("mount " + m.replace(containerd.dir().toString(), "<dir>")));
+        kit.Leftovers.mountsUnder(containerd.dir()).forEach(m -> left.add("mount " + m.replace(containerd.dir().toString(), "<dir>")));
         left.addAll(entries(kubelet.podLogs(), "pod log folder "));
         left.addAll(entries(kubelet.varLog().resolve("containers"), "/var/log/containers/"));
         left.addAll(entries(kubelet.rootDir().resolve("pods"), "kubelet pod folder "));

@@ -13,12 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import kit.PrivateContainerd;
+import kit.Sh;
 
 /**
- * A private containerd started by {@code shim/scripts/private-containerd.sh}: its own root, state, sockets and log
- * under {@link #dir()}, our shim's folder first on its PATH. Tests get one from {@link PrivateContainerdExtension}
- * as a parameter; {@link #start(Path, String, boolean)} and {@link #stop()} are public for tests that need a
- * second one.
+ * A private containerd for a test: the kit's {@link PrivateContainerd} (the one wrapper of
+ * {@code shim/scripts/private-containerd.sh}, which the labs use too), plus what JUnit tests need around it: ctr's
+ * results to assert on, ctr processes in the background, and a shutdown hook that stops containerd if the test
+ * could not. Tests get one from {@link PrivateContainerdExtension} as a parameter; {@link #start(Path, String, boolean)}
+ * and {@link #stop()} are public for tests that need a second one.
  *
  * <p>{@code ctr run --rootfs} gives the container no environment at all (an image would supply PATH), and runc
  * then cannot find {@code echo}. Pass {@code --env} {@link #PATH_ENV}, or use {@link #runBusybox}.
@@ -26,28 +29,22 @@ import java.util.concurrent.TimeUnit;
 public final class Containerd {
 
     /** The Go runc shim installed with containerd: the reference our shim is compared with. */
-    public static final String GO_RUNTIME = "io.containerd.runc.v2";
+    public static final String GO_RUNTIME = PrivateContainerd.GO_SHIM;
     /** Our shim, {@code containerd-shim-jrunc-v2}, found on containerd's PATH. */
-    public static final String JRUNC_RUNTIME = "io.containerd.jrunc.v2";
+    public static final String JRUNC_RUNTIME = PrivateContainerd.JAVA_SHIM;
     /** The environment entry busybox containers need (see the class comment). */
-    public static final String PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    public static final String PATH_ENV = PrivateContainerd.PATH_ENV;
     /** How long {@link #ctr(String...)} waits for ctr. */
     public static final Duration CTR_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration SCRIPT_TIMEOUT = Duration.ofSeconds(120);
 
-    private final Path dir;
-    private final String namespace;
-    /** The environment {@code private-containerd.sh} gave containerd (and so its shims), again on a restart. */
-    private final Map<String, String> scriptEnv;
+    private final PrivateContainerd fixture;
     private final List<Process> background = new CopyOnWriteArrayList<>();
     private final Thread shutdownHook;
     private volatile boolean stopped;
 
-    private Containerd(Path dir, String namespace, Map<String, String> scriptEnv) {
-        this.dir = dir;
-        this.namespace = namespace;
-        this.scriptEnv = Map.copyOf(scriptEnv);
-        this.shutdownHook = new Thread(this::stopQuietly, "stop private containerd " + dir);
+    private Containerd(PrivateContainerd fixture) {
+        this.fixture = fixture;
+        this.shutdownHook = new Thread(this::stopQuietly, "stop private containerd " + fixture.dir());
     }
 
     /**
@@ -68,68 +65,72 @@ public final class Containerd {
      */
     public static Containerd start(Path dir, String namespace, boolean cri, Map<String, String> scriptEnv) {
         Testkit.checkPrerequisites();
-        Path abs = dir.toAbsolutePath().normalize();
-        Containerd c = new Containerd(abs, namespace, scriptEnv);
-        Map<String, String> env = new java.util.HashMap<>(scriptEnv);
+        Map<String, String> env = scriptEnvironment(scriptEnv);
         env.put("CRI", cri ? "1" : "0");
-        CtrResult r = script(env, "start", abs.toString(), namespace);
-        if (!r.ok()) {
-            throw new IllegalStateException("private containerd did not start in " + abs + ": " + r);
-        }
+        Containerd c = new Containerd(PrivateContainerd.start(Testkit.privateContainerdScript(),
+                dir.toAbsolutePath().normalize(), namespace, env, IllegalStateException::new));
         Runtime.getRuntime().addShutdownHook(c.shutdownHook);
         return c;
     }
 
     /** Runs {@code private-containerd.sh ARGS} (JRUNC_SHIM_DIR set), echoing its messages to our stderr. */
     public static CtrResult script(Map<String, String> env, String... args) {
-        List<String> cmd = new ArrayList<>(List.of("bash", Testkit.privateContainerdScript().toString()));
-        cmd.addAll(Arrays.asList(args));
-        Map<String, String> fullEnv = new java.util.HashMap<>(env);
-        fullEnv.putIfAbsent("JRUNC_SHIM_DIR", Testkit.shimDir().toString());
-        CtrResult r = Testkit.run(SCRIPT_TIMEOUT, fullEnv, cmd.toArray(String[]::new));
+        Sh.Result r = PrivateContainerd.script(Testkit.privateContainerdScript(), scriptEnvironment(env), args);
         System.err.print(r.stderr());
-        return r;
+        return new CtrResult(r.status(), r.stdout(), r.stderr(), List.of(args));
+    }
+
+    /** The script's environment for a test: our shim's folder first on containerd's PATH, unless the test says. */
+    private static Map<String, String> scriptEnvironment(Map<String, String> env) {
+        Map<String, String> full = new java.util.HashMap<>(env);
+        full.putIfAbsent("JRUNC_SHIM_DIR", Testkit.shimDir().toString());
+        return full;
+    }
+
+    /** The kit's containerd under this one (for the kit's helpers, such as {@link kit.Leftovers#of}). */
+    public PrivateContainerd fixture() {
+        return fixture;
     }
 
     // ---- where things are ----------------------------------------------------------------------------------
 
     /** containerd's gRPC socket path (what {@code ctr --address} and the shims' {@code -address} get). */
     public String address() {
-        return dir.resolve("containerd.sock").toString();
+        return fixture.address();
     }
 
     /** containerd's ttrpc socket path (the shims' TTRPC_ADDRESS, where they publish events). */
     public String ttrpcAddress() {
-        return dir.resolve("containerd.sock.ttrpc").toString();
+        return fixture.ttrpcAddress();
     }
 
     public String namespace() {
-        return namespace;
+        return fixture.namespace();
     }
 
     /** The fixture folder (config.toml, containerd.log, sockets, root/, state/). */
     public Path dir() {
-        return dir;
+        return fixture.dir();
     }
 
     /** containerd's state folder; bundles are in {@code io.containerd.runtime.v2.task/<ns>/<id>}. */
     public Path stateDir() {
-        return dir.resolve("state");
+        return fixture.stateDir();
     }
 
     /** containerd's root folder (metadata, content, snapshots, the bundles' {@code work} targets). */
     public Path rootDir() {
-        return dir.resolve("root");
+        return fixture.rootDir();
     }
 
     /** The bundle containerd makes for container {@code id} in our namespace. */
     public Path bundle(String id) {
-        return stateDir().resolve("io.containerd.runtime.v2.task").resolve(namespace).resolve(id);
+        return fixture.bundle(id);
     }
 
     /** The shim socket path containerd 1.6 expects for container {@code id}: sha256 of address/namespace/id. */
     public Path shimSocket(String id) {
-        return Path.of("/run/containerd/s", Testkit.sha256Hex(address() + "/" + namespace + "/" + id));
+        return Path.of("/run/containerd/s", Testkit.sha256Hex(address() + "/" + namespace() + "/" + id));
     }
 
     /** The shared busybox rootfs for {@code ctr run --rootfs}. */
@@ -138,7 +139,7 @@ public final class Containerd {
     }
 
     public Path logFile() {
-        return dir.resolve("containerd.log");
+        return dir().resolve("containerd.log");
     }
 
     /** Everything containerd logged so far (shims' stderr is copied into it too). */
@@ -148,11 +149,7 @@ public final class Containerd {
 
     /** containerd's current pid (changes with {@link #restart()}). */
     public long pid() {
-        try {
-            return Long.parseLong(Files.readString(dir.resolve("containerd.pid")).strip());
-        } catch (IOException e) {
-            throw new UncheckedIOException("no containerd.pid in " + dir, e);
-        }
+        return fixture.pid();
     }
 
     // ---- ctr -----------------------------------------------------------------------------------------------
@@ -248,9 +245,7 @@ public final class Containerd {
     }
 
     private String[] ctrCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Testkit.containerdTool("ctr"), "--address", address(), "--namespace", namespace));
-        cmd.addAll(Arrays.asList(args));
-        return cmd.toArray(String[]::new);
+        return fixture.ctrCommand(args).toArray(String[]::new);
     }
 
     // ---- lifecycle -----------------------------------------------------------------------------------------
@@ -258,23 +253,15 @@ public final class Containerd {
     /** True if containerd's recorded process is alive. */
     public boolean isRunning() {
         try {
-            return Testkit.isAlive(pid());
-        } catch (UncheckedIOException e) {
+            return kit.Procs.alive(pid());
+        } catch (IllegalStateException noPidFile) {
             return false;
         }
     }
 
     /** SIGKILL containerd only: shims and containers keep running (for restart tests). Waits until it is dead. */
     public void kill9() {
-        long pid = pid();
-        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (Testkit.isAlive(pid)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("containerd pid " + pid + " still alive 10 s after SIGKILL");
-            }
-            sleep(50);
-        }
+        fixture.kill9();
     }
 
     /**
@@ -282,10 +269,7 @@ public final class Containerd {
      * waits for it.
      */
     public void restart() {
-        CtrResult r = script(scriptEnv, "restart", dir.toString());
-        if (!r.ok()) {
-            throw new IllegalStateException("private containerd did not restart: " + r);
-        }
+        fixture.restart();
     }
 
     /**
@@ -310,23 +294,20 @@ public final class Containerd {
             }
         }
         background.clear();
-        CtrResult r = script(Map.of(), "stop", dir.toString());
         stopped = true;
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException e) {
             // the JVM is shutting down: we are probably running in the hook
         }
-        if (!r.ok()) {
-            throw new IllegalStateException("private containerd in " + dir + " was not cleaned up completely: " + r);
-        }
+        fixture.stop();   // an IllegalStateException with the script's output if it could not clean everything
     }
 
     private void stopQuietly() {
         try {
             stop();
         } catch (RuntimeException e) {
-            System.err.println("stopping private containerd " + dir + " failed: " + e);
+            System.err.println("stopping private containerd " + dir() + " failed: " + e);
         }
     }
 
@@ -350,6 +331,6 @@ public final class Containerd {
 
     @Override
     public String toString() {
-        return "private containerd " + dir + " (namespace " + namespace + ")";
+        return fixture.toString();
     }
 }

@@ -78,8 +78,8 @@ class PrivateContainerdIT {
 
         containerd.kill9();
 
-        assertFalse(Testkit.isAlive(oldPid), "containerd survived kill9()");
-        assertTrue(Testkit.isAlive(containerPid), "the container died with containerd");
+        assertFalse(kit.Procs.alive(oldPid), "containerd survived kill9()");
+        assertTrue(kit.Procs.alive(containerPid), "the container died with containerd");
         assertFalse(Testkit.pidsWithCmdlineContaining("-address " + containerd.address()).isEmpty(),
                 "the shim died with containerd");
 
@@ -152,25 +152,25 @@ class PrivateContainerdIT {
                     .filter(l -> l.startsWith(id + " ")).findFirst().orElseThrow().trim().split("\\s+")[1]);
             List<Path> cgroups = cgroupsOf(containerPid, ns + "/" + id);
             // Preconditions: each thing the stop must remove is really there now.
-            assertTrue(Testkit.isAlive(containerPid), "container not running");
+            assertTrue(kit.Procs.alive(containerPid), "container not running");
             assertFalse(Testkit.pidsWithCmdlineContaining(sock).isEmpty(), "no shim/containerd with " + sock);
             assertTrue(Files.isDirectory(runcState.resolve(id)), "no runc state in " + runcState);
             assertTrue(Files.exists(shimSocket), "no shim socket " + shimSocket);
-            assertFalse(Testkit.mountsUnder(dir).isEmpty(), "no mount under " + dir);
+            assertFalse(kit.Leftovers.mountsUnder(dir).isEmpty(), "no mount under " + dir);
             assertFalse(cgroups.isEmpty(), "container has no cgroup named " + ns + "/" + id);
 
             if (killContainerdFirst) {
                 long pid = Long.parseLong(Files.readString(dir.resolve("containerd.pid")).strip());
                 ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-                waitFor(() -> !Testkit.isAlive(pid), "containerd to die");
+                waitFor(() -> !kit.Procs.alive(pid), "containerd to die");
             }
             CtrResult stop = Containerd.script(Map.of(), "stop", dir.toString());
 
             assertEquals(0, stop.exitCode(), stop::toString);
             assertEquals(List.of(), Testkit.pidsWithCmdlineContaining(dir + "/"), "processes still name " + dir);
-            assertFalse(Testkit.isAlive(containerPid), "container process " + containerPid + " survived");
+            assertFalse(kit.Procs.alive(containerPid), "container process " + containerPid + " survived");
             assertFalse(Files.exists(runcState), runcState + " still exists");
-            assertEquals(List.of(), Testkit.mountsUnder(dir), "mounts left under " + dir);
+            assertEquals(List.of(), kit.Leftovers.mountsUnder(dir), "mounts left under " + dir);
             assertFalse(Files.exists(dir), dir + " still exists");
             assertFalse(Files.exists(shimSocket), shimSocket + " still exists");
             for (Path cg : cgroups) {

@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  *       first on containerd's PATH (JRUNC_SHIM_DIR), so that runtime {@code io.containerd.jrunc.v2} resolves;</li>
  *   <li>{@code jrunc.scripts}: the folder holding {@code private-containerd.sh} (default {@code shim/scripts});</li>
  *   <li>{@code jrunc.busyboxRootfs}: where the shared busybox rootfs is built (default {@code shim/target/busybox-rootfs});</li>
- *   <li>{@code jrunc.fixtureRoot}: the parent of the fixtures' folders (default {@code /run/jrunc}; keep it short,
- *       unix socket paths must stay below 108 bytes).</li>
+ *   <li>{@code jrunc.fixtureRoot}: the parent of the fixtures' folders (default: the environment's JRUNC_FIXTURE_ROOT,
+ *       else {@code /run/jrunc}; keep it short, unix socket paths must stay below 108 bytes).</li>
  * </ul>
  * The environment variable {@code JRUNC_CONTAINERD_BIN} (set by {@code verify.sh test --containerd LINE}) names a
  * folder with another line's containerd, ctr and Go shim: the fixtures then run those instead of the system's.
@@ -43,8 +43,7 @@ public final class Testkit {
      * when that is set (the containerd line under test), else the name alone, found on PATH.
      */
     public static String containerdTool(String name) {
-        String bin = System.getenv("JRUNC_CONTAINERD_BIN");
-        return bin == null || bin.isBlank() ? name : Path.of(bin, name).toString();
+        return kit.PrivateContainerd.containerdTool(name);
     }
 
     /** The containerd line under test, e.g. {@code 1.6.20~ds1} or {@code 2.1.9+unknown}: what its {@code --version} says. */
@@ -109,7 +108,9 @@ public final class Testkit {
 
     /** Parent folder of the fixtures' folders, {@code /run/jrunc} by default. */
     public static Path fixtureRoot() {
-        return Path.of(System.getProperty("jrunc.fixtureRoot", "/run/jrunc"));
+        String fromEnvironment = System.getenv("JRUNC_FIXTURE_ROOT");   // what verify.sh cleans up after, too
+        String fallback = fromEnvironment == null || fromEnvironment.isBlank() ? "/run/jrunc" : fromEnvironment;
+        return Path.of(System.getProperty("jrunc.fixtureRoot", fallback));
     }
 
     /**
@@ -243,72 +244,9 @@ public final class Testkit {
         return null;
     }
 
-    /** True if the process exists and is not a zombie (some pid 1s never reap, so zombies linger). */
-    public static boolean isAlive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String afterName = stat.substring(stat.lastIndexOf(')') + 2);
-            char state = afterName.charAt(0);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** The arguments of a process ({@code /proc/PID/cmdline}), empty if it is gone or a zombie. */
-    public static List<String> cmdline(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
-            if (raw.length == 0) {
-                return List.of();
-            }
-            String s = new String(raw, StandardCharsets.UTF_8);
-            if (s.endsWith("\0")) {
-                s = s.substring(0, s.length() - 1);
-            }
-            return List.of(s.split("\0", -1));
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /** Pids of live processes whose command line contains {@code text} (in any argument). */
+    /** Pids of live processes whose command line contains {@code text} (in any argument; see kit.Procs). */
     public static List<Long> pidsWithCmdlineContaining(String text) {
-        List<Long> pids = new ArrayList<>();
-        try (var dirs = Files.list(Path.of("/proc"))) {
-            dirs.map(d -> d.getFileName().toString())
-                    .filter(n -> n.chars().allMatch(Character::isDigit))
-                    .map(Long::parseLong)
-                    .filter(pid -> pid != ProcessHandle.current().pid())
-                    .forEach(pid -> {
-                        if (String.join(" ", cmdline(pid)).contains(text) && isAlive(pid)) {
-                            pids.add(pid);
-                        }
-                    });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return pids;
-    }
-
-    /** Mount points at or under {@code dir}, from /proc/self/mountinfo. */
-    public static List<String> mountsUnder(Path dir) {
-        String d = dir.toAbsolutePath().normalize().toString();
-        List<String> result = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] f = line.split(" ");
-                if (f.length > 4) {
-                    String mp = f[4].replace("\\040", " ");
-                    if (mp.equals(d) || mp.startsWith(d + "/")) {
-                        result.add(mp);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return result;
+        return kit.Procs.withCommandLineContaining(text).stream().map(Integer::longValue).toList();
     }
 
     /** Lowercase hex SHA-256 of {@code s}: how containerd 1.6 names shim sockets in /run/containerd/s. */

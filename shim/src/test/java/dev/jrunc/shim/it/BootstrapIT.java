@@ -172,7 +172,7 @@ class BootstrapIT {
             client.call("containerd.task.v3.Task", "Shutdown", ShutdownRequest.newBuilder().setId(id).build(),
                     com.google.protobuf.Empty.parser(), Duration.ofSeconds(10));
         }
-        Procs.await("the daemon exits after Shutdown", () -> !Testkit.isAlive(daemon) || "Z".equals(Procs.state(daemon)));
+        Procs.await("the daemon exits after Shutdown", () -> !kit.Procs.alive(daemon) || "Z".equals(Procs.state(daemon)));
         assertFalse(Files.exists(Path.of(address.substring("unix://".length()))), "socket removed on shutdown");
     }
 

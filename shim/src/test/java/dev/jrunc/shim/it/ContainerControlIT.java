@@ -18,7 +18,6 @@ import dev.jrunc.shim.proto.task.UpdateTaskRequest;
 import dev.jrunc.shim.ttrpc.TtrpcClient;
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.CtrResult;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
 
 /** Acting on a whole container: kill --all, and new cgroup limits (Update). */
@@ -35,7 +34,7 @@ class ContainerControlIT {
         containerd.ctr("task", "kill", "--all", "-s", "SIGKILL", "many").assertOk();
         Procs.await("many is STOPPED", () -> "STOPPED".equals(Procs.taskStatus(containerd, "many")));
         for (long pid : pids) {
-            assertTrue(!Testkit.isAlive(pid) || "Z".equals(Procs.state(pid)), "pid " + pid + " still runs");
+            assertTrue(!kit.Procs.alive(pid) || "Z".equals(Procs.state(pid)), "pid " + pid + " still runs");
         }
         CtrResult rm = containerd.ctr("task", "rm", "many");
         assertTrue(rm.stderr().contains("exit code 137"), rm::toString);

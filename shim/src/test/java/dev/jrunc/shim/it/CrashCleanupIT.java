@@ -13,8 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import dev.jrunc.testkit.Containerd;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
+import kit.Leftovers;
 
 /**
  * When a shim dies, containerd runs our {@code delete} to clean up after it: nothing may be left, whatever the
@@ -47,18 +47,18 @@ class CrashCleanupIT {
             Procs.await("containerd reports the exit", () -> Containerd.readFile(events).contains("/tasks/exit"));
             Procs.await("the task is gone", () -> !containerd.ctr("task", "ls", "-q").stdoutLines().contains(id));
             Procs.await("containerd removed the bundle", () -> !Files.exists(bundle));
-            Procs.await("the container's processes are gone", () -> pids.stream().noneMatch(Testkit::isAlive));
+            Procs.await("the container's processes are gone", () -> pids.stream().noneMatch(kit.Procs::alive));
             long cleaned = DrillReport.millisSince(killed);
             watcher.destroy();
             String exit = Containerd.readFile(events).lines().filter(l -> l.contains("/tasks/exit")).findFirst().orElseThrow();
-            Leftovers left = Leftovers.of(containerd, id, pids, containerd.shimSocket(id));
+            Leftovers left = Leftovers.of(containerd.fixture(), id, pids, containerd.shimSocket(id));
             report.line("cleaned up %d ms after the SIGKILL: %s; exit event %s", cleaned, left,
                     exit.replaceAll(".*(\"exit_status\":\\d+).*", "$1"));
             assertTrue(exit.contains("\"exit_status\":137"), exit);
             // A stale socket file is allowed: nothing removes a SIGKILLed shim's socket yet (the Go shim's delete
             // leaves it too, containerd#11292). A socket someone still listens on would be a leaked shim.
             assertTrue(left.none(true), left.toString());
-            assertEquals(List.of(), Testkit.mountsUnder(containerd.stateDir()));
+            assertEquals(List.of(), kit.Leftovers.mountsUnder(containerd.stateDir()));
             containerd.ctr("container", "rm", id).assertOk();
         } finally {
             runc.releaseAll();

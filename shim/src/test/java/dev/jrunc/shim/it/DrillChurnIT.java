@@ -134,7 +134,7 @@ class DrillChurnIT {
                 ours.add(Testkit.sha256Hex(containerd.address() + "/" + containerd.namespace() + "/" + id));
             }
             int sockets = (int) list(Path.of("/run/containerd/s")).stream().filter(p -> ours.contains(p.getFileName().toString())).count();
-            return new Outside(sockets, Testkit.mountsUnder(containerd.dir()).size(),
+            return new Outside(sockets, kit.Leftovers.mountsUnder(containerd.dir()).size(),
                     list(Path.of("/run/containerd/runc", containerd.namespace())).size(),
                     list(containerd.stateDir().resolve("io.containerd.runtime.v2.task").resolve(containerd.namespace())).size(),
                     countFiles(fifos));

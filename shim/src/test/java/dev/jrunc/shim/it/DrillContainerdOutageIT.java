@@ -14,6 +14,7 @@ import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.CtrResult;
 import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
+import kit.Leftovers;
 
 /**
  * Drills: containerd dies at the worst moments, and comes back.
@@ -55,7 +56,7 @@ class DrillContainerdOutageIT {
             containerd.restart();
             report.line("containerd back after %d ms", DrillReport.millisSince(killedAt));
             String status = Procs.taskStatus(containerd, id);
-            boolean shimAlive = Testkit.isAlive(shim);
+            boolean shimAlive = kit.Procs.alive(shim);
             report.line("after the restart: task %s, shim %s", status.isEmpty() ? "not listed" : status,
                     shimAlive ? "alive (pid " + shim + ")" : "gone");
             assertTrue(!status.isEmpty() || !shimAlive,
@@ -63,9 +64,9 @@ class DrillContainerdOutageIT {
 
             containerd.ctr("task", "rm", "-f", id);
             containerd.ctr("container", "rm", id).assertOk();
-            Procs.await("the shim is gone", () -> !Testkit.isAlive(shim));
+            Procs.await("the shim is gone", () -> !kit.Procs.alive(shim));
             Procs.await("containerd removed the bundle", () -> !Files.exists(containerd.bundle(id)));
-            Leftovers left = Leftovers.of(containerd, id, List.of(init, shim), containerd.shimSocket(id));
+            Leftovers left = Leftovers.of(containerd.fixture(), id, List.of(init, shim), containerd.shimSocket(id));
             report.line("after ctr task rm -f and container rm: %s", left);
             assertTrue(left.none(false), left.toString());
         } finally {
@@ -84,8 +85,8 @@ class DrillContainerdOutageIT {
         long killedAt = System.nanoTime();
         containerd.kill9();
         ProcessHandle.of(init).orElseThrow().destroy();   // SIGTERM from outside: the init exits 143
-        Procs.await("the init has exited", () -> !Testkit.isAlive(init));
-        assertTrue(Testkit.isAlive(shim), "the shim outlives containerd and its container");
+        Procs.await("the init has exited", () -> !kit.Procs.alive(init));
+        assertTrue(kit.Procs.alive(shim), "the shim outlives containerd and its container");
         // Gone from /proc: its parent, the shim, has reaped it, so it records the exit and publishes /tasks/exit to
         // nobody before containerd is back
         Procs.await("the shim has reaped the init", () -> Procs.state(init) == null);
@@ -110,9 +111,9 @@ class DrillContainerdOutageIT {
         }
 
         containerd.ctr("container", "rm", id).assertOk();
-        Procs.await("the shim exits", () -> !Testkit.isAlive(shim));
+        Procs.await("the shim exits", () -> !kit.Procs.alive(shim));
         Procs.await("containerd removed the bundle", () -> !Files.exists(containerd.bundle(id)));
-        Leftovers left = Leftovers.of(containerd, id, List.of(init, shim), containerd.shimSocket(id));
+        Leftovers left = Leftovers.of(containerd.fixture(), id, List.of(init, shim), containerd.shimSocket(id));
         report.line("after rm: %s", left);
         assertTrue(left.none(false), left.toString());
     }

@@ -20,6 +20,7 @@ import dev.jrunc.shim.ttrpc.TtrpcClient;
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.CtrResult;
 import dev.jrunc.testkit.WithPrivateContainerd;
+import kit.Leftovers;
 
 /**
  * Drills: runc missing, failing, or slow. A missing or failing runc gives an error that says what went wrong, and
@@ -155,7 +156,7 @@ class DrillRuncFaultsIT {
         containerd.ctr("container", "rm", id);
         Procs.await("no shim serves " + id, () -> Procs.shims(containerd).stream().noneMatch(pid -> Procs.arguments(pid).contains(id)));
         Procs.await("containerd removed the bundle", () -> !Files.exists(containerd.bundle(id)));
-        Leftovers left = Leftovers.of(containerd, id, List.of(), containerd.shimSocket(id));
+        Leftovers left = Leftovers.of(containerd.fixture(), id, List.of(), containerd.shimSocket(id));
         report.line("left behind: %s", left);
         assertTrue(left.none(false), left.toString());
     }

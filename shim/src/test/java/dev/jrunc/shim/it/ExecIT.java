@@ -114,11 +114,11 @@ class ExecIT {
                 .filter(l -> l.contains("left-behind")).map(l -> Long.parseLong(l.trim().split("\\s+")[0]))
                 .findFirst().orElseThrow();
         containerd.ctr("task", "kill", "-s", "SIGKILL", "short-lived").assertOk();
-        Procs.await("the exec died with its container", () -> !Testkit.isAlive(execPid) || "Z".equals(Procs.state(execPid)));
+        Procs.await("the exec died with its container", () -> !kit.Procs.alive(execPid) || "Z".equals(Procs.state(execPid)));
         Procs.await("short-lived is STOPPED", () -> "STOPPED".equals(Procs.taskStatus(containerd, "short-lived")));
         containerd.ctr("task", "rm", "short-lived");
         containerd.ctr("container", "rm", "short-lived").assertOk();
-        assertFalse(Testkit.isAlive(execPid) && !"Z".equals(Procs.state(execPid)));
+        assertFalse(kit.Procs.alive(execPid) && !"Z".equals(Procs.state(execPid)));
     }
 
     /** ctr needs a terminal of its own for -t: script(1) gives it one. */

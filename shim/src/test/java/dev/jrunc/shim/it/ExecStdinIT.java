@@ -165,7 +165,7 @@ class ExecStdinIT {
             String target = target(runtime);
             long init = Procs.taskPid(containerd, target);
             long shim = Procs.ppid(init);
-            assertTrue(Testkit.cmdline(shim).get(0).contains("containerd-shim"), "the init's parent is its shim");
+            assertTrue(kit.Procs.arguments(shim).get(0).contains("containerd-shim"), "the init's parent is its shim");
 
             CtrResult orphaning = exec(containerd, runtime, "orphaning", "x\n".getBytes(), "sh", "-c", "true & exit 0");
             assertEquals(0, orphaning.exitCode(), orphaning::toString);

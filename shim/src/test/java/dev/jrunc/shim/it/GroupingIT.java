@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.CtrResult;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
 
 /**
@@ -34,13 +33,13 @@ class GroupingIT {
 
         remove(containerd, "first");
         assertFalse(Files.exists(containerd.bundle("first")), "containerd removed the first bundle (the shim's cwd)");
-        assertTrue(Testkit.isAlive(shim), "the shim serves on while the group has containers");
+        assertTrue(kit.Procs.alive(shim), "the shim serves on while the group has containers");
         assertEquals("RUNNING", Procs.taskStatus(containerd, "second"));
         CtrResult exec = containerd.ctr("task", "exec", "--exec-id", "still", "second", "echo", "still served");
         assertEquals("still served\n", exec.assertOk().stdout(), "the shim works without its first bundle");
 
         remove(containerd, "second");
-        Procs.await("the shim exits after the last container", () -> !Testkit.isAlive(shim) || "Z".equals(Procs.state(shim)));
+        Procs.await("the shim exits after the last container", () -> !kit.Procs.alive(shim) || "Z".equals(Procs.state(shim)));
     }
 
     private static CtrResult run(Containerd containerd, String id) {

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.CtrResult;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
 
 /** A detached container's whole life under our shim, as ctr sees it and as the process tree shows it. */
@@ -30,7 +29,7 @@ class LifecycleIT {
 
         assertEquals("RUNNING", Procs.taskStatus(containerd, "life1"));
         long init = Procs.taskPid(containerd, "life1");
-        assertTrue(Testkit.isAlive(init), "the task's pid " + init + " is alive");
+        assertTrue(kit.Procs.alive(init), "the task's pid " + init + " is alive");
         long shim = Procs.ppid(init);
         Path socket = containerd.shimSocket("life1");
         assertTrue(Files.exists(socket), "shim socket " + socket);
@@ -43,10 +42,10 @@ class LifecycleIT {
         assertTrue(rm.stderr().contains("exit code 143"), "ctr task rm reports the exit status: " + rm);
         containerd.ctr("container", "rm", "life1").assertOk();
 
-        Procs.await("the shim exits", () -> !Testkit.isAlive(shim) || "Z".equals(Procs.state(shim)));
+        Procs.await("the shim exits", () -> !kit.Procs.alive(shim) || "Z".equals(Procs.state(shim)));
         assertFalse(Files.exists(socket), "shim socket removed");
         assertFalse(Files.exists(runcState), "runc state removed");
-        assertEquals(List.of(), Testkit.mountsUnder(containerd.stateDir()), "mounts left in the state dir");
+        assertEquals(List.of(), kit.Leftovers.mountsUnder(containerd.stateDir()), "mounts left in the state dir");
         assertEquals(List.of(), Procs.shims(containerd), "shim processes left");
     }
 
@@ -56,8 +55,8 @@ class LifecycleIT {
         long init = Procs.taskPid(containerd, "tree1");
         long shim = Procs.ppid(init);
 
-        assertTrue(Testkit.cmdline(shim).get(0).contains("containerd-shim-jrunc-v2"),
-                "the init's parent is our shim: " + Testkit.cmdline(shim));
+        assertTrue(kit.Procs.arguments(shim).get(0).contains("containerd-shim-jrunc-v2"),
+                "the init's parent is our shim: " + kit.Procs.arguments(shim));
         assertNotEquals(containerd.pid(), Procs.ppid(shim), "the shim must not be containerd's child");
         long adopter = Procs.ppid(shim);
         // re-parented when `start` exited: to pid 1, or to the nearest subreaper — the same one that adopted

@@ -8,7 +8,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.CtrResult;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
 
 /** The point of a shim: containerd can die and come back, and the container never notices. */
@@ -27,8 +26,8 @@ class RestartIT {
         // About time itself: a shim that followed containerd into death would be gone within this grace. (A later
         // death fails the checks after the restart: the task would not be RUNNING under the same shim.)
         Thread.sleep(500);
-        assertTrue(Testkit.isAlive(init), "the container lives on without containerd");
-        assertTrue(Testkit.isAlive(shim), "the shim lives on without containerd");
+        assertTrue(kit.Procs.alive(init), "the container lives on without containerd");
+        assertTrue(kit.Procs.alive(shim), "the shim lives on without containerd");
 
         containerd.restart();
         assertNotEquals(oldContainerd, containerd.pid(), "a new containerd");
@@ -41,6 +40,6 @@ class RestartIT {
         CtrResult rm = containerd.ctr("task", "rm", "survivor");
         assertTrue(rm.stderr().contains("exit code 143"), "exit status after the restart: " + rm);
         containerd.ctr("container", "rm", "survivor").assertOk();
-        Procs.await("the shim exits", () -> !Testkit.isAlive(shim) || "Z".equals(Procs.state(shim)));
+        Procs.await("the shim exits", () -> !kit.Procs.alive(shim) || "Z".equals(Procs.state(shim)));
     }
 }

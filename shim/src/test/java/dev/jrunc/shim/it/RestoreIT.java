@@ -86,7 +86,7 @@ class RestoreIT {
         containerd.ctr("container", "rm", id).assertOk();
         assertFalse(Files.exists(Path.of("/run/containerd/runc", containerd.namespace(), id)), "no runc state");
         Procs.await("containerd removed the bundle", () -> !Files.exists(containerd.bundle(id)));
-        assertEquals(List.of(), Testkit.mountsUnder(containerd.stateDir()), "no mount left");
+        assertEquals(List.of(), kit.Leftovers.mountsUnder(containerd.stateDir()), "no mount left");
         containerd.ctr("images", "rm", ref).assertOk();
         return restore.stderr().trim();
     }

@@ -11,7 +11,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import dev.jrunc.testkit.Containerd;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
 
 /**
@@ -62,7 +61,7 @@ class RuntimeOptionsIT {
             containerd.ctr("container", "rm", "opts").assertOk();
         } finally {
             Procs.await("the shims' cgroup is empty", () -> Containerd.readFile(pidsCgroup.resolve("cgroup.procs")).lines()
-                    .allMatch(pid -> !Testkit.isAlive(Long.parseLong(pid)) || "Z".equals(Procs.state(Long.parseLong(pid)))));
+                    .allMatch(pid -> !kit.Procs.alive(Long.parseLong(pid)) || "Z".equals(Procs.state(Long.parseLong(pid)))));
             Files.deleteIfExists(pidsCgroup);
         }
     }

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.jrunc.testkit.Containerd;
 import dev.jrunc.testkit.CtrResult;
-import dev.jrunc.testkit.Testkit;
 import dev.jrunc.testkit.WithPrivateContainerd;
 
 /**
@@ -49,7 +48,7 @@ class SharedModeIT {
         // shim that ends with its last container would exit; this grace gives it the time to (the next container
         // finding the same shim, below, catches a later exit too).
         Thread.sleep(500);
-        assertTrue(Testkit.isAlive(shim) && !"Z".equals(Procs.state(shim)), "the shared shim stays up without containers");
+        assertTrue(kit.Procs.alive(shim) && !"Z".equals(Procs.state(shim)), "the shared shim stays up without containers");
 
         containerd.runBusyboxDetached(SHARED, "shared-c", "sleep", "600").assertOk();
         assertEquals(shim, Procs.ppid(Procs.taskPid(containerd, "shared-c")), "the next container finds the same shim");
@@ -71,7 +70,7 @@ class SharedModeIT {
         ProcessHandle.of(shim).orElseThrow().destroyForcibly();
 
         for (long init : List.of(first, second)) {
-            Procs.await("container process " + init + " is gone", () -> !Testkit.isAlive(init) || "Z".equals(Procs.state(init)));
+            Procs.await("container process " + init + " is gone", () -> !kit.Procs.alive(init) || "Z".equals(Procs.state(init)));
         }
         Procs.await("both tasks are gone", () -> containerd.ctr("task", "ls", "-q").stdoutLines().isEmpty());
         for (String id : List.of("doomed-1", "doomed-2")) {

@@ -66,7 +66,7 @@ class SharedShimLifetimeIT {
             long shim = runSleeper(containerd, "gone-a");
             Path socket = socketOf(containerd, "gone-a");
             remove(containerd, "gone-a");
-            assertTrue(Testkit.isAlive(shim), "within its 10 min linger, the shim is still up");
+            assertTrue(kit.Procs.alive(shim), "within its 10 min linger, the shim is still up");
 
             containerd.kill9();
 
@@ -99,7 +99,7 @@ class SharedShimLifetimeIT {
 
             containerd.kill9();
             awaitReconnectAttempt(Path.of(containerd.ttrpcAddress()));
-            assertTrue(Testkit.isAlive(shim), "the shim with a task outlives containerd");
+            assertTrue(kit.Procs.alive(shim), "the shim with a task outlives containerd");
 
             containerd.restart();
             assertEquals("RUNNING", Procs.taskStatus(containerd, "stay-a"), "the restarted containerd found the task");
@@ -108,7 +108,7 @@ class SharedShimLifetimeIT {
             assertEquals("still served\n", containerd.ctr("task", "exec", "--exec-id", "e1", "stay-a",
                     "echo", "still served").assertOk().stdout());
             remove(containerd, "stay-a");
-            assertTrue(Testkit.isAlive(shim), "within its 10 min linger, the shim is still up");
+            assertTrue(kit.Procs.alive(shim), "within its 10 min linger, the shim is still up");
 
             containerd.kill9();
             awaitGone(containerd, shim);
@@ -148,7 +148,7 @@ class SharedShimLifetimeIT {
     }
 
     private static void awaitGone(Containerd containerd, long shim) throws InterruptedException {
-        Procs.await("the shared shim " + shim + " has exited", SLOW, () -> !Testkit.isAlive(shim)
+        Procs.await("the shared shim " + shim + " has exited", SLOW, () -> !kit.Procs.alive(shim)
                 && !Procs.shims(containerd, SHARED_PROGRAM).contains(shim));
     }
 

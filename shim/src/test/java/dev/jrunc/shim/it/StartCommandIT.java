@@ -71,7 +71,7 @@ class StartCommandIT {
             client.call("containerd.task.v2.Task", "Shutdown", ShutdownRequest.newBuilder().setId("start-it").build(),
                     com.google.protobuf.Empty.parser(), Duration.ofSeconds(10));
         }
-        Procs.await("the daemon exits after Shutdown", () -> !Testkit.isAlive(daemon) || "Z".equals(Procs.state(daemon)));
+        Procs.await("the daemon exits after Shutdown", () -> !kit.Procs.alive(daemon) || "Z".equals(Procs.state(daemon)));
         assertFalse(Files.exists(Path.of(expected.substring("unix://".length()))), "socket removed on shutdown");
     }
 

@@ -6,6 +6,8 @@ import dev.jrunc.cri.proto.CreateContainerRequest;
 import dev.jrunc.cri.proto.CreateContainerResponse;
 import dev.jrunc.cri.proto.ExecSyncRequest;
 import dev.jrunc.cri.proto.ExecSyncResponse;
+import dev.jrunc.cri.proto.ImageServiceGrpc;
+import dev.jrunc.cri.proto.ImageServiceGrpc.ImageServiceBlockingStub;
 import dev.jrunc.cri.proto.ImageStatusRequest;
 import dev.jrunc.cri.proto.ImageStatusResponse;
 import dev.jrunc.cri.proto.ListContainersRequest;
@@ -22,6 +24,8 @@ import dev.jrunc.cri.proto.RemovePodSandboxRequest;
 import dev.jrunc.cri.proto.RemovePodSandboxResponse;
 import dev.jrunc.cri.proto.RunPodSandboxRequest;
 import dev.jrunc.cri.proto.RunPodSandboxResponse;
+import dev.jrunc.cri.proto.RuntimeServiceGrpc;
+import dev.jrunc.cri.proto.RuntimeServiceGrpc.RuntimeServiceBlockingStub;
 import dev.jrunc.cri.proto.StartContainerRequest;
 import dev.jrunc.cri.proto.StartContainerResponse;
 import dev.jrunc.cri.proto.StatusRequest;
@@ -34,16 +38,14 @@ import dev.jrunc.cri.proto.UpdateContainerResourcesRequest;
 import dev.jrunc.cri.proto.UpdateContainerResourcesResponse;
 import dev.jrunc.cri.proto.VersionRequest;
 import dev.jrunc.cri.proto.VersionResponse;
-import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -61,8 +63,8 @@ import java.util.logging.Logger;
  * }
  * }</pre>
  *
- * <p>Needs grpc-netty-shaded, grpc-protobuf and grpc-stub on the classpath: the shim's own artifact declares them
- * {@code provided} so that the shim's runtime classpath stays free of them.
+ * <p>The calls go through the stubs grpc-java's protoc plugin generates from {@code runtime/v1/cri.proto}
+ * ({@code RuntimeServiceGrpc}, {@code ImageServiceGrpc}).
  */
 public final class CriClient implements AutoCloseable {
 
@@ -102,90 +104,96 @@ public final class CriClient implements AutoCloseable {
     // ---- RuntimeService ----------------------------------------------------------------------------------------
 
     public VersionResponse version() {
-        return call(CriMethods.VERSION, VersionRequest.newBuilder().setVersion("v1").build());
+        VersionRequest request = VersionRequest.newBuilder().setVersion("v1").build();
+        return call("Version", () -> runtime(callTimeout).version(request));
     }
 
     public StatusResponse status(StatusRequest request) {
-        return call(CriMethods.STATUS, request);
+        return call("Status", () -> runtime(callTimeout).status(request));
     }
 
     public RunPodSandboxResponse runPodSandbox(RunPodSandboxRequest request) {
-        return call(CriMethods.RUN_POD_SANDBOX, request);
+        return call("RunPodSandbox", () -> runtime(callTimeout).runPodSandbox(request));
     }
 
     public PodSandboxStatusResponse podSandboxStatus(PodSandboxStatusRequest request) {
-        return call(CriMethods.POD_SANDBOX_STATUS, request);
+        return call("PodSandboxStatus", () -> runtime(callTimeout).podSandboxStatus(request));
     }
 
     public StopPodSandboxResponse stopPodSandbox(StopPodSandboxRequest request) {
-        return call(CriMethods.STOP_POD_SANDBOX, request);
+        return call("StopPodSandbox", () -> runtime(callTimeout).stopPodSandbox(request));
     }
 
     public RemovePodSandboxResponse removePodSandbox(RemovePodSandboxRequest request) {
-        return call(CriMethods.REMOVE_POD_SANDBOX, request);
+        return call("RemovePodSandbox", () -> runtime(callTimeout).removePodSandbox(request));
     }
 
     public ListPodSandboxResponse listPodSandbox(ListPodSandboxRequest request) {
-        return call(CriMethods.LIST_POD_SANDBOX, request);
+        return call("ListPodSandbox", () -> runtime(callTimeout).listPodSandbox(request));
     }
 
     public CreateContainerResponse createContainer(CreateContainerRequest request) {
-        return call(CriMethods.CREATE_CONTAINER, request);
+        return call("CreateContainer", () -> runtime(callTimeout).createContainer(request));
     }
 
     public StartContainerResponse startContainer(StartContainerRequest request) {
-        return call(CriMethods.START_CONTAINER, request);
+        return call("StartContainer", () -> runtime(callTimeout).startContainer(request));
     }
 
     public ContainerStatusResponse containerStatus(ContainerStatusRequest request) {
-        return call(CriMethods.CONTAINER_STATUS, request);
+        return call("ContainerStatus", () -> runtime(callTimeout).containerStatus(request));
     }
 
     /** Waits for the command: up to its own {@code timeout} seconds (none if 0), plus the call timeout. */
     public ExecSyncResponse execSync(ExecSyncRequest request) {
-        return call(CriMethods.EXEC_SYNC, request, callTimeout.plusSeconds(Math.max(0, request.getTimeout())));
+        Duration timeout = callTimeout.plusSeconds(Math.max(0, request.getTimeout()));
+        return call("ExecSync", () -> runtime(timeout).execSync(request));
     }
 
     public UpdateContainerResourcesResponse updateContainerResources(UpdateContainerResourcesRequest request) {
-        return call(CriMethods.UPDATE_CONTAINER_RESOURCES, request);
+        return call("UpdateContainerResources", () -> runtime(callTimeout).updateContainerResources(request));
     }
 
     /** Waits for the container to stop: up to its {@code timeout} seconds of grace, plus the call timeout. */
     public StopContainerResponse stopContainer(StopContainerRequest request) {
-        return call(CriMethods.STOP_CONTAINER, request, callTimeout.plusSeconds(Math.max(0, request.getTimeout())));
+        Duration timeout = callTimeout.plusSeconds(Math.max(0, request.getTimeout()));
+        return call("StopContainer", () -> runtime(timeout).stopContainer(request));
     }
 
     public RemoveContainerResponse removeContainer(RemoveContainerRequest request) {
-        return call(CriMethods.REMOVE_CONTAINER, request);
+        return call("RemoveContainer", () -> runtime(callTimeout).removeContainer(request));
     }
 
     public ListContainersResponse listContainers(ListContainersRequest request) {
-        return call(CriMethods.LIST_CONTAINERS, request);
+        return call("ListContainers", () -> runtime(callTimeout).listContainers(request));
     }
 
     // ---- ImageService --------------------------------------------------------------------------------------------
 
     public ImageStatusResponse imageStatus(ImageStatusRequest request) {
-        return call(CriMethods.IMAGE_STATUS, request);
+        return call("ImageStatus", () -> image(callTimeout).imageStatus(request));
     }
 
     public ListImagesResponse listImages(ListImagesRequest request) {
-        return call(CriMethods.LIST_IMAGES, request);
+        return call("ListImages", () -> image(callTimeout).listImages(request));
     }
 
     // ---- the one way a call is made --------------------------------------------------------------------------------
 
-    /** Any unary CRI call, given its descriptor (see {@link CriMethods}). */
-    public <Q, R> R call(MethodDescriptor<Q, R> method, Q request) {
-        return call(method, request, callTimeout);
+    private RuntimeServiceBlockingStub runtime(Duration timeout) {
+        return RuntimeServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private <Q, R> R call(MethodDescriptor<Q, R> method, Q request, Duration timeout) {
-        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    private ImageServiceBlockingStub image(Duration timeout) {
+        return ImageServiceGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One call through a stub; containerd's refusal comes back as a {@link CriCallException} naming the rpc. */
+    private static <R> R call(String rpc, Supplier<R> stubCall) {
         try {
-            return ClientCalls.blockingUnaryCall(channel, method, options, request);
+            return stubCall.get();
         } catch (StatusRuntimeException e) {
-            throw new CriCallException(method.getBareMethodName(), e);
+            throw new CriCallException(rpc, e);
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.jrunc.kubelet;
 
-import dev.jrunc.shim.json.Json;
+import com.google.gson.Gson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -43,10 +43,12 @@ public record PodStatusView(String namespace, String name, String uid, String ph
         return null;
     }
 
-    /** The pods of a PodList ({@code {"kind":"PodList","items":[…]}}) as parsed by {@link Json}. */
-    public static List<PodStatusView> fromPodList(Object podList) {
+    /** The pods of a PodList ({@code {"kind":"PodList","items":[…]}}), kubelet's answer to {@code GET /pods}. */
+    public static List<PodStatusView> fromPodList(String json) {
+        // Plain maps, lists, numbers and strings: only a few fields are read, by their path.
+        Object podList = new Gson().fromJson(json, Object.class);
         List<PodStatusView> pods = new ArrayList<>();
-        if (Json.path(podList, "items") instanceof List<?> items) {
+        if (path(podList, "items") instanceof List<?> items) {
             for (Object pod : items) {
                 pods.add(of(pod));
             }
@@ -56,28 +58,28 @@ public record PodStatusView(String namespace, String name, String uid, String ph
 
     static PodStatusView of(Object pod) {
         String ready = "";
-        if (Json.path(pod, "status", "conditions") instanceof List<?> conditions) {
+        if (path(pod, "status", "conditions") instanceof List<?> conditions) {
             for (Object c : conditions) {
-                if ("Ready".equals(Json.path(c, "type"))) {
-                    ready = text(Json.path(c, "status"));
+                if ("Ready".equals(path(c, "type"))) {
+                    ready = text(path(c, "status"));
                 }
             }
         }
-        return new PodStatusView(text(Json.path(pod, "metadata", "namespace")), text(Json.path(pod, "metadata", "name")),
-                text(Json.path(pod, "metadata", "uid")), text(Json.path(pod, "status", "phase")), ready,
-                containers(Json.path(pod, "status", "initContainerStatuses")), containers(Json.path(pod, "status", "containerStatuses")));
+        return new PodStatusView(text(path(pod, "metadata", "namespace")), text(path(pod, "metadata", "name")),
+                text(path(pod, "metadata", "uid")), text(path(pod, "status", "phase")), ready,
+                containers(path(pod, "status", "initContainerStatuses")), containers(path(pod, "status", "containerStatuses")));
     }
 
     private static List<ContainerView> containers(Object statuses) {
         List<ContainerView> list = new ArrayList<>();
         if (statuses instanceof List<?> all) {
             for (Object s : all) {
-                String[] state = stateOf(Json.path(s, "state"));
-                String[] last = stateOf(Json.path(s, "lastState"));
-                list.add(new ContainerView(text(Json.path(s, "name")), Boolean.TRUE.equals(Json.path(s, "ready")),
-                        number(Json.path(s, "restartCount")), state[0], state[1], exitCode(Json.path(s, "state")),
-                        last[0], last[1], exitCode(Json.path(s, "lastState")),
-                        text(Json.path(s, "containerID")).replaceFirst("^[a-z]+://", "")));
+                String[] state = stateOf(path(s, "state"));
+                String[] last = stateOf(path(s, "lastState"));
+                list.add(new ContainerView(text(path(s, "name")), Boolean.TRUE.equals(path(s, "ready")),
+                        number(path(s, "restartCount")), state[0], state[1], exitCode(path(s, "state")),
+                        last[0], last[1], exitCode(path(s, "lastState")),
+                        text(path(s, "containerID")).replaceFirst("^[a-z]+://", "")));
             }
         }
         return list;
@@ -88,15 +90,27 @@ public record PodStatusView(String namespace, String name, String uid, String ph
         if (state instanceof Map<?, ?> map) {
             for (String kind : List.of("running", "waiting", "terminated")) {
                 if (map.containsKey(kind)) {
-                    return new String[] {kind, text(Json.path(map.get(kind), "reason"))};
+                    return new String[] {kind, text(path(map.get(kind), "reason"))};
                 }
             }
         }
         return new String[] {"", ""};
     }
 
+    /** The value at {@code keys} below {@code root} in parsed JSON, or null where a key is missing. */
+    private static Object path(Object root, String... keys) {
+        Object at = root;
+        for (String key : keys) {
+            if (!(at instanceof Map<?, ?> map)) {
+                return null;
+            }
+            at = map.get(key);
+        }
+        return at;
+    }
+
     private static Long exitCode(Object state) {
-        Object code = Json.path(state, "terminated", "exitCode");
+        Object code = path(state, "terminated", "exitCode");
         return code instanceof Number n ? n.longValue() : null;
     }
 

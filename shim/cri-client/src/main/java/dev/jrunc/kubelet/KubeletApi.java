@@ -1,6 +1,5 @@
 package dev.jrunc.kubelet;
 
-import dev.jrunc.shim.json.Json;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.Socket;
@@ -68,7 +67,7 @@ public final class KubeletApi {
         if (!a.ok()) {
             throw new IOException("GET /pods answered " + a.status() + ": " + a.body());
         }
-        return PodStatusView.fromPodList(Json.parse(a.body()));
+        return PodStatusView.fromPodList(a.body());
     }
 
     /**

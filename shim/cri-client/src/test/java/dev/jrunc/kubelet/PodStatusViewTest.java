@@ -3,7 +3,6 @@ package dev.jrunc.kubelet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.jrunc.shim.json.Json;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +25,7 @@ class PodStatusViewTest {
 
     @Test
     void theFieldsKubectlShows() {
-        List<PodStatusView> pods = PodStatusView.fromPodList(Json.parse(POD_LIST));
+        List<PodStatusView> pods = PodStatusView.fromPodList(POD_LIST);
         assertEquals(2, pods.size());
         PodStatusView crash = pods.get(0);
         assertEquals("default/crash-n", crash.fullName());
@@ -45,7 +44,7 @@ class PodStatusViewTest {
 
     @Test
     void anEmptyListOrNoItems() {
-        assertEquals(List.of(), PodStatusView.fromPodList(Json.parse("{\"kind\":\"PodList\",\"items\":[]}")));
-        assertEquals(List.of(), PodStatusView.fromPodList(Json.parse("{}")));
+        assertEquals(List.of(), PodStatusView.fromPodList("{\"kind\":\"PodList\",\"items\":[]}"));
+        assertEquals(List.of(), PodStatusView.fromPodList("{}"));
     }
 }
