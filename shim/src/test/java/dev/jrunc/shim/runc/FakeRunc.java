@@ -35,16 +35,19 @@ public final class FakeRunc implements AutoCloseable {
 
     /** Writes the fake runc into {@code dir}, which it then uses for its records. */
     public static FakeRunc in(Path dir) throws IOException {
-        String script;
-        try (InputStream in = FakeRunc.class.getResourceAsStream("fake-runc.sh")) {
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
         Files.createDirectories(dir.resolve("programs"));
         Files.createDirectories(dir.resolve("state"));
         Path binary = dir.resolve("runc");
-        Files.writeString(binary, script.replace("@FAKE_RUNC_DIR@", dir.toString()));
+        Files.writeString(binary, resource("fake-runc.sh").replace("@FAKE_RUNC_DIR@", dir.toString()));
         Files.setPosixFilePermissions(binary, PosixFilePermissions.fromString("rwx------"));
+        Files.writeString(dir.resolve("process.sh"), resource("fake-process.sh"));
         return new FakeRunc(dir);
+    }
+
+    private static String resource(String name) throws IOException {
+        try (InputStream in = FakeRunc.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** The program to name as runc (BinaryName). */

@@ -13,6 +13,7 @@
 #   process-<key>.json  a copy of the Process JSON an exec was given
 #   update-<id>.json    what update read on its stdin
 #   pids                every process started, for FakeRunc.close()
+#   process.sh          what each of those processes is (fake-process.sh)
 fake='@FAKE_RUNC_DIR@'
 printf '%s\n' "$*" >> "$fake/calls"
 
@@ -42,16 +43,12 @@ alive() {
     [ -n "$s" ] && [ "$s" != Z ]
 }
 
-# Starts a process as runc would leave it: not our child (the subshell exits at once, so the process is
-# re-parented to the nearest subreaper: the test's JVM), its pid in $pidfile. $1: key, $2: a FIFO to wait on first.
+# Starts a process as runc leaves it: not our child (its starter exits at once, so the process is re-parented to
+# the nearest subreaper: the test's JVM), its pid in $pidfile. $1: the key of its program, $2: a FIFO to wait on.
 spawn() {
     exec 3<&0   # a background job's stdin would be /dev/null: keep the one runc was given
-    (
-        FAKE_RUNC_DIR=$fake sh -c 'if [ -n "$1" ]; then read _ < "$1"; fi
-            if [ -f "$2" ]; then exec sh "$2"; fi
-            exec sleep 120' fake-process "$2" "$fake/programs/$1" 0<&3 3<&- &
-        echo $! > "$pidfile.tmp"
-    )
+    FAKE_RUNC_DIR=$fake sh -c 'sh "$1" $$ "$2" "$3" 0<&3 3<&- & echo $! > "$4"' starter \
+        "$fake/process.sh" "$2" "$fake/programs/$1" "$pidfile.tmp"
     exec 3<&-
     mv "$pidfile.tmp" "$pidfile"
     pid=$(cat "$pidfile")
@@ -122,10 +119,11 @@ case "$command" in
         if [ "$1" = --all ]; then all=1; shift; fi
         id=$1 signal=$2 state=$root/$1
         [ -d "$state" ] || fail "container \"$id\" does not exist"
-        alive "$(cat "$state/pid")" || fail "container not running"
         if [ -n "$all" ]; then
-            for p in $(cat "$state/pids"); do alive "$p" && kill "-$signal" "$p"; done
+            # every process of the container, even once its init is gone (runc: all in the cgroup)
+            for p in $(cat "$state/pids"); do if alive "$p"; then kill "-$signal" "$p"; fi; done
         else
+            alive "$(cat "$state/pid")" || fail "container not running"
             kill "-$signal" "$(cat "$state/pid")"
         fi
         ;;
