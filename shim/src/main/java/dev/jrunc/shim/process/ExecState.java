@@ -34,9 +34,10 @@ interface ExecState {
             process.transition(new Deleted());
         }
 
+        /** The Go shim's words: its error wraps containerd's "failed precondition", whose text it carries. */
         @Override
         public void kill(ExecProcess process, int signal) throws TtrpcException {
-            throw new TtrpcException(Code.FAILED_PRECONDITION, "process not created");
+            throw new TtrpcException(Code.FAILED_PRECONDITION, "process not created: failed precondition");
         }
 
         @Override

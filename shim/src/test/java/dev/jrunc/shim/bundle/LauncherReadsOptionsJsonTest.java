@@ -15,8 +15,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.jrunc.shim.posix.Posix;
+import dev.jrunc.shim.posix.Spawn;
 import dev.jrunc.shim.proto.runc.Options;
 import dev.jrunc.shim.proto.task.DeleteResponse;
+import dev.jrunc.shim.reaper.Exit;
+import dev.jrunc.shim.reaper.Reaper;
+import dev.jrunc.shim.runc.Runc;
 
 /**
  * The launcher's {@code delete} fast path reads runc's root from {@code options.json} with a bash regex
@@ -97,17 +102,25 @@ class LauncherReadsOptionsJsonTest {
         Bundle.load(bundle).writeOptions(options);
     }
 
+    /**
+     * Through the shim's Reaper, never ProcessBuilder: other test classes in this JVM run the reaper's
+     * {@code waitpid(-1)}, which would take the launcher's exit status (the JDK then reports 0 whatever it was).
+     */
     private Result delete() throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("bash", LAUNCHER.toString(), "-namespace", NAMESPACE, "-address",
-                "/run/containerd/containerd.sock", "-id", ID, "-bundle", bundle.toString(), "delete");
-        pb.directory(bundle.toFile());
-        pb.environment().put("JRUNC_JAVA", fakeJava.toString());
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        Process p = pb.start();
-        byte[] stdout = p.getInputStream().readAllBytes();
-        String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launcher did not end");
-        return new Result(p.exitValue(), stdout, stderr);
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.put("JRUNC_JAVA", fakeJava.toString());
+        int stdout = Posix.memfd("launcher-stdout");
+        int stderr = Posix.memfd("launcher-stderr");
+        try {
+            Reaper.Child launcher = Reaper.start().spawn(Spawn.of(Runc.resolve("bash"), java.util.List.of("bash",
+                    LAUNCHER.toString(), "-namespace", NAMESPACE, "-address", "/run/containerd/containerd.sock", "-id", ID,
+                    "-bundle", bundle.toString(), "delete"))
+                    .cwd(bundle).env(env).stdio(-1, stdout, stderr));
+            Exit exit = launcher.exit().get(30, TimeUnit.SECONDS);
+            return new Result(exit.status(), Posix.readAll(stdout), new String(Posix.readAll(stderr), StandardCharsets.UTF_8));
+        } finally {
+            Posix.closeQuietly(stdout, stderr);
+        }
     }
 
     private record Result(int exit, byte[] stdout, String stderr) {

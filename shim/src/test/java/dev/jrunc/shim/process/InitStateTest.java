@@ -3,6 +3,8 @@ package dev.jrunc.shim.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import dev.jrunc.shim.proto.types.Status;
@@ -42,13 +44,25 @@ class InitStateTest {
     }
 
     @Test
-    void aTaskWaitingForItsRestoreReadsAsCreatedAndCannotBePausedOrCheckpointed() {
-        CreatedCheckpointState waiting = new CreatedCheckpointState(null);
-        assertEquals(Status.CREATED, waiting.status());
-        assertEquals("cannot pause task in created state", assertThrows(TtrpcException.class, () -> waiting.pause(null)).getMessage());
-        assertEquals("cannot resume task in created state", assertThrows(TtrpcException.class, () -> waiting.resume(null)).getMessage());
-        assertEquals("cannot checkpoint a task in created state",
-                assertThrows(TtrpcException.class, () -> waiting.checkpoint(null, null)).getMessage());
+    void bothCreatedStatesRefusePauseResumeAndCheckpointInTheGoShimsWords() {
+        for (InitState created : List.of(new CreatedState(), new CreatedCheckpointState(null))) {
+            String name = created.getClass().getSimpleName();
+            assertEquals(Status.CREATED, created.status(), name);
+            assertEquals("cannot pause task in created state",
+                    assertThrows(TtrpcException.class, () -> created.pause(null)).getMessage(), name);
+            assertEquals("cannot resume task in created state",
+                    assertThrows(TtrpcException.class, () -> created.resume(null)).getMessage(), name);
+            assertEquals("cannot checkpoint a task in created state",
+                    assertThrows(TtrpcException.class, () -> created.checkpoint(null, null)).getMessage(), name);
+        }
+    }
+
+    @Test
+    void anExecMayJoinACreatedTaskButNotOneWaitingForItsRestore() throws Exception {
+        new CreatedState().checkExec();
+        TtrpcException e = assertThrows(TtrpcException.class, () -> new CreatedCheckpointState(null).checkExec());
+        assertEquals(Code.UNKNOWN, e.code());
+        assertEquals("cannot exec in a created state", e.getMessage());
     }
 
     @Test

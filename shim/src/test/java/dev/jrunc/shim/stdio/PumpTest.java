@@ -86,6 +86,44 @@ class PumpTest {
         assertArrayEquals(written, read);
     }
 
+    /** The client's stdin: copied to the process, whose pipe the pump closes at the client's end of file (CloseIO). */
+    @Test
+    void inputIsCopiedAndTheProcessSeesEndOfFileAfterTheClients() throws Exception {
+        Pump pump = Pump.input("test", source[0], destination[1], true);
+        pump.start();
+        byte[] written = "typed into ctr\n".getBytes();
+        Posix.writeFully(source[1], written, written.length);
+        Posix.close(source[1]);
+        source[1] = -1;
+
+        assertTrue(pump.awaitDone(20_000), "the pump ends at the client's end of file");
+        assertArrayEquals(written, readToEndOfFile(destination[0]), "all of it, then end of file");
+    }
+
+    /** Into a terminal's master, which its owner closes: the pump ends without closing it. */
+    @Test
+    void inputIntoATerminalLeavesTheMasterToItsOwner() throws Exception {
+        Pump pump = Pump.input("test", source[0], destination[1], false);
+        pump.start();
+        Posix.close(source[1]);
+        source[1] = -1;
+
+        assertTrue(pump.awaitDone(20_000), "the pump ends at the client's end of file");
+        assertFalse(dev.jrunc.shim.posix.Poller.waitReadable(destination[0], 0), "no end of file: the write end is open");
+        Posix.close(destination[1]);
+    }
+
+    /** Blocking reads until end of file (a pump that never closes its end fails the test by its timeout). */
+    private static byte[] readToEndOfFile(int fd) throws Exception {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        int n;
+        while ((n = Posix.read(fd, buffer, buffer.length)) > 0) {
+            all.write(buffer, 0, n);
+        }
+        return all.toByteArray();
+    }
+
     private static void awaitReadable(int fd) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!dev.jrunc.shim.posix.Poller.waitReadable(fd, 100)) {
