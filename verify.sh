@@ -710,10 +710,11 @@ CONTAINERD_CACHE=${JRUNC_CONTAINERD_CACHE:-/var/cache/jrunc/containerd}
 # Beside the full suite on the system's containerd, `test` runs the end-to-end tests on these lines (JRUNC_LINES="":
 # none). Each takes a few minutes; the whole of `test` stays within CI's budget.
 OTHER_LINES=${JRUNC_LINES-1.7 2.1}
-# The end-to-end tests: a container run, exec, a TTY, a containerd restart, a shim crash, a CRI pod, the registration
+# The end-to-end tests: a container run, exec (with piped stdin), the events field for field beside the Go shim, a TTY,
+# a containerd restart, a shim crash, a CRI pod, the registration
 # script on that line's configuration, what the shim tells each line (-info, the bootstrap), and a real kubelet's pods
 # under both shims (skipped, saying why, where there is no kubelet).
-E2E_ITS=RunIT,ExecIT,RestartIT,CrashCleanupIT,CriPodLifecycleIT,SandboxShimIT,JruncRegistrationIT,InfoIT,BootstrapIT,ContainerdVersionIT,KubeletDifferentialIT
+E2E_ITS=RunIT,ExecIT,ExecStdinIT,EventsParityIT,RestartIT,CrashCleanupIT,CriPodLifecycleIT,SandboxShimIT,JruncRegistrationIT,InfoIT,BootstrapIT,ContainerdVersionIT,KubeletDifferentialIT
 FIXTURE_ROOT=${JRUNC_FIXTURE_ROOT:-/run/jrunc}
 
 # A Debian mirror: JRUNC_DEBIAN_MIRROR, else the one this machine's apt already uses for Debian itself.

@@ -47,6 +47,8 @@ import dev.jrunc.testkit.proto.Envelope;
  *   <li>The interleaving of the shim's events (topics under /tasks/) with containerd's own (/containers/…) is not
  *       compared, only each one's order: the Go shim hands its events to a queue and publishes them from another
  *       goroutine, so its /tasks/delete may reach containerd after ctr's next call has produced /containers/delete.</li>
+ *   <li>A /tasks/delete the Go shim lost at its exit (see {@link #withoutTheDeleteGoLost}): ours is then
+ *       compared without its own, which must come last.</li>
  *   <li>OOM: the /tasks/oom events are compared as a set, apart from the others. The kernel may report one OOM
  *       more than once (the Go shim publishes each report), and the Go shim publishes them outside its event
  *       queue, so their place relative to /tasks/exit is not fixed there. Ours publishes the OOM before the exit,
@@ -245,16 +247,31 @@ class EventsParityIT {
         Observed go = observe(containerd, Containerd.GO_RUNTIME, "go-" + name, lifecycle);
         Observed ours = observe(containerd, Containerd.JRUNC_RUNTIME, "jr-" + name, lifecycle);
         System.out.println("==== " + name + " under the Go shim:\n" + go.show() + "\n==== " + name + " under jrunc:\n" + ours.show());
+        List<String> ourTaskEvents = withoutTheDeleteGoLost(go.taskEvents, ours.taskEvents);
         assertAll(
                 () -> assertEquals(String.join("\n", go.transcript), String.join("\n", ours.transcript),
                         "what ctr printed and its exit codes"),
-                () -> assertEquals(String.join("\n", go.taskEvents), String.join("\n", ours.taskEvents),
+                () -> assertEquals(String.join("\n", go.taskEvents), String.join("\n", ourTaskEvents),
                         "the task events, in order, field for field"),
                 () -> assertEquals(go.oomEvents.stream().distinct().toList(), ours.oomEvents.stream().distinct().toList(),
                         "the /tasks/oom events"),
                 () -> assertEquals(String.join("\n", go.containerdEvents), String.join("\n", ours.containerdEvents),
                         "containerd's own events, in order"));
         return go;
+    }
+
+    /**
+     * The Go shim queues /tasks/delete during Delete and publishes it from a goroutine that its exit, right after
+     * containerd's Shutdown, does not wait for: on a busy machine the event is sometimes never sent. Where the Go
+     * shim's run lacks it, ours is compared without its own last /tasks/delete — which must be there, last.
+     */
+    private static List<String> withoutTheDeleteGoLost(List<String> go, List<String> ours) {
+        boolean goLostIt = go.stream().noneMatch(line -> line.startsWith("/tasks/delete "));
+        if (goLostIt && !ours.isEmpty() && ours.get(ours.size() - 1).startsWith("/tasks/delete ")) {
+            System.out.println("(the Go shim's /tasks/delete never came: compared without ours)");
+            return ours.subList(0, ours.size() - 1);
+        }
+        return ours;
     }
 
     private static Observed observe(Containerd containerd, String runtime, String id, Lifecycle lifecycle) throws Exception {

@@ -293,15 +293,23 @@ class ExecStdinIT {
             Procs.await("the shim of " + target + " runs no copying thread of exec " + execId + " (" + expected
                     + " were there before)", () -> stdioThreads(shim) <= expected);
         }
-        assertTrue(containerd.ctr("task", "ps", target).stdoutLines().stream().noneMatch(l -> l.contains("ExecID:" + execId + ",")),
+        assertTrue(containerd.ctr("task", "ps", target).stdoutLines().stream().noneMatch(l -> namesExec(l, execId)),
                 "exec " + execId + " is gone from " + target);
+    }
+
+    /**
+     * A line of {@code ctr task ps} for this exec: its INFO column prints the process details as the client's
+     * protobuf library does, {@code &ProcessDetails{ExecID:held,}} from ctr 1.6, {@code exec_id:"held"} from 1.7.
+     */
+    static boolean namesExec(String psLine, String execId) {
+        return psLine.contains("ExecID:" + execId + ",") || psLine.contains("exec_id:\"" + execId + "\"");
     }
 
     private static long awaitExecPid(Containerd containerd, String target, String execId) throws InterruptedException {
         long[] pid = {-1};
         Procs.await("exec " + execId + " runs in " + target, () -> {
             for (String line : containerd.ctr("task", "ps", target).stdoutLines()) {
-                if (line.contains("ExecID:" + execId + ",")) {
+                if (namesExec(line, execId)) {
                     pid[0] = Long.parseLong(line.trim().split("\\s+")[0]);
                     return true;
                 }
