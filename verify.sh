@@ -799,6 +799,8 @@ test_line() {
   fi
   # A subshell: run_maven_tests ends verify.sh on a failure, and the other lines' summaries must still be shown.
   (JRUNC_CONTAINERD_BIN=$bin run_maven_tests "${args[@]}") || rc=$?
+  # The subshell ran the CRI client's unit tests too, with the whole suite: count them here as it did there.
+  [[ -n "$its" ]] || CRI_TESTED=1
   TOTALS=$(report_totals)
   LINE_TOTALS+=("containerd $version: $TOTALS")
   return "$rc"
