@@ -83,7 +83,7 @@ public final class ProcessTree {
             }
         }
         List<Node> named = List.copyOf(found.values());
-        nodes = forestOrder(new ArrayList<>(named), inOrderShown ? Comparator.comparingInt(named::indexOf) : Comparator.comparingInt(Node::pid));
+        nodes = forestOrder(new ArrayList<>(named), inOrderShown ? Comparator.comparingInt(named::indexOf) : IN_START_ORDER);
         return this;
     }
 
@@ -170,7 +170,11 @@ public final class ProcessTree {
         return "-";
     }
 
-    /** Roots first, each followed by its descendants, depth first; siblings in {@code order} (by pid, or as named). */
+    /** Oldest first, as pids would say if they never wrapped around (see {@link Procs.Proc#startTicks}). */
+    private static final Comparator<Node> IN_START_ORDER =
+            Comparator.comparingLong((Node n) -> n.proc().startTicks()).thenComparingInt(Node::pid);
+
+    /** Roots first, each followed by its descendants, depth first; siblings in {@code order} (by start, or as named). */
     private static List<Node> forestOrder(List<Node> all, Comparator<Node> order) {
         all.sort(order);
         List<Node> ordered = new ArrayList<>();

@@ -24,8 +24,13 @@ public final class Procs {
     private Procs() {
     }
 
-    /** One process, as seen at one moment. {@code state} is ps's one letter: R, S, D, T, Z (zombie), … */
-    public record Proc(int pid, int ppid, int pgid, int sid, char state, int threads, String comm, List<String> args) {
+    /**
+     * One process, as seen at one moment. {@code state} is ps's one letter: R, S, D, T, Z (zombie), …
+     * {@code startTicks} is when it started, in clock ticks after boot: the order processes came in, which their
+     * pids stop telling once pids wrap around at pid_max (32768 here) and start again from low numbers.
+     */
+    public record Proc(int pid, int ppid, int pgid, int sid, char state, int threads, String comm, List<String> args,
+            long startTicks) {
 
         /** ps's STAT column without the terminal-dependent flags: state, s = session leader, l = threads. */
         public String stat() {
@@ -52,7 +57,7 @@ public final class Procs {
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             int threads = Integer.parseInt(f[17]);
             return new Proc(Math.toIntExact(pid), Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),
-                    f[0].charAt(0), threads, comm, arguments(pid));
+                    f[0].charAt(0), threads, comm, arguments(pid), Long.parseLong(f[19]));
         } catch (IOException | RuntimeException gone) {
             return null;
         }

@@ -599,7 +599,7 @@ public final class Lab10 {
             throw lab.fail("the running containers' pids of " + pod, truth.containerPids() + " (each container's init)",
                     given + ": " + String.join("; ", wrong));
         }
-        lab.say("    right: sandbox " + answer.sandboxId() + ", shim " + answer.shimPid() + ", containers " + given);
+        lab.say("    right: sandbox " + answer.sandboxId() + ", shim " + answer.shimPid() + ", containers " + inStartOrder(given));
     }
 
     /** The pids containerd reports for the sandbox's containers that are no longer running (0 where it has none). */
@@ -647,9 +647,19 @@ public final class Lab10 {
     }
 
     private static String shown(PodOnHost a) {
-        List<Long> pids = new ArrayList<>(a.containerPids() == null ? List.of() : a.containerPids());
-        pids.sort(null);
-        return "PodOnHost[sandboxId=" + a.sandboxId() + ", shimPid=" + a.shimPid() + ", containerPids=" + pids + " (sorted)]";
+        List<Long> pids = inStartOrder(a.containerPids() == null ? List.of() : a.containerPids());
+        return "PodOnHost[sandboxId=" + a.sandboxId() + ", shimPid=" + a.shimPid() + ", containerPids=" + pids + " (oldest first)]";
+    }
+
+    /**
+     * Pids as they came, oldest first: the book shows them renumbered in the order they first appear, and sorting
+     * them by number would swap two of them whenever pids wrap around at pid_max between the two containers' starts.
+     */
+    private static List<Long> inStartOrder(List<Long> pids) {
+        return pids.stream().sorted(Comparator.comparingLong((Long p) -> {
+            Procs.Proc proc = Procs.read(p);
+            return proc == null ? Long.MAX_VALUE : proc.startTicks();
+        }).thenComparing(Comparator.naturalOrder())).toList();
     }
 
     // ---- the host ----------------------------------------------------------------------------------------------
