@@ -1067,7 +1067,7 @@ soak() {
 
 # ./verify.sh its --repeat N [--busy] [CLASS,CLASS…]: integration tests N times (default: those where threads,
 # processes and events race each other), counted per class from Failsafe's reports.
-CONCURRENT_ITS=ExecIT,LifecycleIT,RunIT,GroupingIT,SharedModeIT,RestartIT,CrashCleanupIT,DrillConcurrencyIT,DrillChurnIT
+CONCURRENT_ITS=ExecIT,ExecStdinIT,LifecycleIT,RunIT,GroupingIT,SharedModeIT,RestartIT,CrashCleanupIT,DrillConcurrencyIT,DrillChurnIT,DrillOutputsIT
 repeat_its() {
   need_root its
   local classes=$CONCURRENT_ITS round class report tests bad
