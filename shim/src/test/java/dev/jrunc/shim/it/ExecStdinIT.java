@@ -91,8 +91,7 @@ class ExecStdinIT {
             seen.put(runtime, Observed.of(exec(containerd, runtime, "piped", "x\n".getBytes(), "cat")));
             assertNothingLeft(containerd, runtime, "piped");
         }
-        assertEquals(new Observed(0, "x\n", ""), seen.get(Containerd.GO_RUNTIME), "the Go shim: " + seen);
-        assertAllAsTheGoShim(seen);
+        assertAsTheGoShim(new Observed(0, "x\n", ""), seen);
     }
 
     @Test
@@ -106,11 +105,8 @@ class ExecStdinIT {
             assertNothingLeft(containerd, runtime, "mib-cat");
             assertNothingLeft(containerd, runtime, "mib-wc");
         }
-        assertEquals(new Observed(0, new String(input, StandardCharsets.US_ASCII), ""), echoed.get(Containerd.GO_RUNTIME),
-                "the Go shim echoes the MiB");
-        assertEquals(new Observed(0, "1048576\n", ""), counted.get(Containerd.GO_RUNTIME), "the Go shim counts it");
-        assertAllAsTheGoShim(echoed);
-        assertAllAsTheGoShim(counted);
+        assertAsTheGoShim(new Observed(0, new String(input, StandardCharsets.US_ASCII), ""), echoed);
+        assertAsTheGoShim(new Observed(0, "1048576\n", ""), counted);
     }
 
     @Test
@@ -125,12 +121,12 @@ class ExecStdinIT {
             }
             seen.put(runtime, row);
         }
-        List<Observed> go = seen.get(Containerd.GO_RUNTIME);
         for (int n = 1; n <= 5; n++) {
-            assertEquals(new Observed(n, "line " + n + " back\n", ""), go.get(n - 1), "the Go shim, exec " + n);
-        }
-        for (String runtime : RUNTIMES) {
-            assertEquals(go, seen.get(runtime), runtime + " as the Go shim");
+            Map<String, Observed> execN = new LinkedHashMap<>();
+            for (String runtime : RUNTIMES) {
+                execN.put(runtime, seen.get(runtime).get(n - 1));
+            }
+            assertAsTheGoShim(new Observed(n, "line " + n + " back\n", ""), execN);
         }
     }
 
@@ -146,8 +142,7 @@ class ExecStdinIT {
             }
             assertNothingLeft(containerd, runtime, "early");
         }
-        assertEquals(new Observed(3, "got hello\n", ""), seen.get(Containerd.GO_RUNTIME), "the Go shim: " + seen);
-        assertAllAsTheGoShim(seen);
+        assertAsTheGoShim(new Observed(3, "got hello\n", ""), seen);
     }
 
     /**
@@ -271,10 +266,23 @@ class ExecStdinIT {
     // --- checks --------------------------------------------------------------------------------------------
 
     /** The Go shim's exit status and output, under every runtime. */
-    private static void assertAllAsTheGoShim(Map<String, Observed> seen) {
+    /**
+     * What the Go shim does, and ours exactly so. One deliberate difference: on a busy machine the Go shim sometimes
+     * loses a short exec's whole output (seen with {@code printf 'x\n' | ctr task exec … cat} on containerd 2.1: exit
+     * 0, nothing printed) — its exit code must still be the expected one, and ours must not lose a byte.
+     */
+    private static void assertAsTheGoShim(Observed expected, Map<String, Observed> seen) {
         Observed go = seen.get(Containerd.GO_RUNTIME);
+        Observed lostByGo = new Observed(expected.exit(), "", "");
+        if (go.equals(lostByGo) && !expected.equals(lostByGo)) {
+            System.out.println("(the Go shim lost this exec's output: " + seen + ")");
+        } else {
+            assertEquals(expected, go, "the Go shim: " + seen);
+        }
         for (Map.Entry<String, Observed> entry : seen.entrySet()) {
-            assertEquals(go, entry.getValue(), entry.getKey() + " as the Go shim");
+            if (!entry.getKey().equals(Containerd.GO_RUNTIME)) {
+                assertEquals(expected, entry.getValue(), entry.getKey() + " as the Go shim: " + seen);
+            }
         }
     }
 
