@@ -238,9 +238,7 @@ class InitProcessTest {
         init.start();
         init.kill(9, false);
         init.setExited(exitOf(init, 137));
-        while (FakeRunc.exists(init.pid())) {   // until the reaper took it: runc then finds nothing to signal
-            Thread.sleep(10);
-        }
+        FakeRunc.awaitGone(init.pid());   // until the reaper took it: runc then finds nothing to signal
 
         assertRefused("cannot pause a stopped container", init::pause);
         assertRefused("cannot resume a stopped container", init::resume);

@@ -151,14 +151,19 @@ public final class FakeRunc implements AutoCloseable {
                 }
             }
         }
-        long deadline = System.nanoTime() + GONE_WITHIN.toNanos();
         for (int pid : ours) {
-            while (exists(pid)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("fake runc's process " + pid + " is still there");
-                }
-                Thread.sleep(10);
+            awaitGone(pid);
+        }
+    }
+
+    /** Until the process has been reaped (its /proc entry is gone), for up to 10 s. */
+    public static void awaitGone(int pid) throws InterruptedException {
+        long deadline = System.nanoTime() + GONE_WITHIN.toNanos();
+        while (exists(pid)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("fake runc's process " + pid + " is still there after " + GONE_WITHIN.toSeconds() + " s");
             }
+            Thread.sleep(10);
         }
     }
 

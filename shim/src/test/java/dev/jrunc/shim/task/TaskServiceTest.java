@@ -220,9 +220,7 @@ class TaskServiceTest {
         assertAnswer(Code.NOT_FOUND, "process already finished: not found", () -> shim.kill("c1", "e1", 9));
         shim.kill("c1", "", 9);
         shim.exitOf("c1", "c1");
-        while (FakeRunc.exists(shim.state("c1", "").getPid())) {   // until reaped: runc then finds it not running
-            Thread.sleep(10);
-        }
+        FakeRunc.awaitGone(shim.state("c1", "").getPid());   // until reaped: runc then finds it not running
         assertAnswer(Code.NOT_FOUND, "process already finished: not found", () -> shim.kill("c1", "", 9));
     }
 
