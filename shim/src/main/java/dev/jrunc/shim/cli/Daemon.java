@@ -61,8 +61,7 @@ final class Daemon {
         title.addAll(flags.daemonArguments());
         ProcessTitle.set(title);
 
-        Path bundle = Path.of("").toAbsolutePath();
-        logToFifo(bundle.resolve("log"));
+        LogFifo log = new LogFifo(Path.of("").toAbsolutePath());   // started in the first container's bundle
         ShimLogging.toStderr(flags.debug(), flags.namespace(), mode.runtimeName());
         Posix.setChildSubreaper();
         Reaper reaper = Reaper.start();
@@ -73,8 +72,7 @@ final class Daemon {
         Runnable whenIdle = mode.exitsWhenIdle() ? stop::countDown
                 : () -> LOG.log(System.Logger.Level.INFO, "no containers left; the shared shim stays up for its linger");
         TaskService tasks = new TaskService(flags.namespace(), reaper, publisher, whenIdle);
-        // containerd reads our log from the newest container's log FIFO: the first one's goes with its bundle.
-        tasks.whenCreated(newBundle -> logToFifo(newBundle.resolve("log")));
+        tasks.whenBundles(log::created, log::done);
         Path socket = socketPath(listener);
         // containerd 2.x speaks containerd.task.v3.Task to a shim whose start answered version 3: the same messages
         // as v2 under another package name. Both stay served, whatever start answered (a later start may reuse us).
@@ -175,19 +173,5 @@ final class Daemon {
             return address.getPath();
         }
         throw new IOException("the inherited socket is not a unix socket: " + listener.getLocalAddress());
-    }
-
-    /**
-     * stderr → {@code <bundle>/log}, the FIFO containerd reads the shim's log from. Non-blocking: if containerd
-     * is away or slow, log lines are dropped rather than stalling the shim.
-     */
-    static void logToFifo(Path fifo) {
-        try {
-            int fd = Posix.open(fifo.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-            Posix.dup2(fd, 2);
-            Posix.close(fd);
-        } catch (IOException e) {
-            // no log FIFO (run by hand): keep stderr as it is
-        }
     }
 }

@@ -87,6 +87,7 @@ public final class TaskService implements AutoCloseable {
     private final Runnable shutdown;
     private final OomWatcher oomWatcher;
     private volatile java.util.function.Consumer<java.nio.file.Path> whenCreated = bundle -> { };
+    private volatile java.util.function.Consumer<java.nio.file.Path> whenBundleDone = bundle -> { };
     private volatile Runnable whenTasksChange = () -> { };
     private final Map<String, Container> containers = new ConcurrentHashMap<>();
 
@@ -141,9 +142,14 @@ public final class TaskService implements AutoCloseable {
         return !containers.isEmpty();
     }
 
-    /** Called with the bundle of each container created (the daemon follows the newest one's log FIFO). */
-    public void whenCreated(java.util.function.Consumer<java.nio.file.Path> listener) {
-        this.whenCreated = listener;
+    /**
+     * Called with the bundle of each container created, and with a bundle containerd is about to remove: its
+     * container deleted, or its Create failed. The daemon writes its log into the newest live bundle's log FIFO.
+     */
+    public void whenBundles(java.util.function.Consumer<java.nio.file.Path> created,
+            java.util.function.Consumer<java.nio.file.Path> done) {
+        this.whenCreated = created;
+        this.whenBundleDone = done;
     }
 
     /** Called after a container was added or removed ({@link #hasContainers()} then tells which). */
@@ -163,6 +169,7 @@ public final class TaskService implements AutoCloseable {
             container = Container.create(request, namespace, reaper);
         } catch (Exception e) {
             earlyExits.close(window, 0);
+            whenBundleDone.accept(java.nio.file.Path.of(request.getBundle()));
             throw e;
         }
         whenCreated.accept(container.bundle().dir());
@@ -256,6 +263,7 @@ public final class TaskService implements AutoCloseable {
             }
         }
         if (process instanceof InitProcess) {
+            whenBundleDone.accept(container.bundle().dir());
             whenTasksChange.run();
         }
         return DeleteResponse.newBuilder()

@@ -62,6 +62,17 @@ record ProcessSample(long pid, int fds, int sockets, int pipes, int threads, lon
         return target.replaceFirst("^(socket|pipe):\\[\\d+\\]$", "$1");
     }
 
+    /** Files removed from their folder that an fd still holds open (what the kernel marks " (deleted)"). */
+    Set<String> deletedFiles() {
+        Set<String> deleted = new TreeSet<>();
+        for (String kind : fdKinds.keySet()) {
+            if (kind.endsWith(" (deleted)")) {
+                deleted.add(kind);
+            }
+        }
+        return deleted;
+    }
+
     /** The kinds of fd whose counts differ from {@code other}'s: what a failed comparison of fds shows. */
     String fdDifference(ProcessSample other) {
         Map<String, String> diff = new TreeMap<>();
