@@ -46,6 +46,7 @@ final class StartCommand {
     }
 
     static int run(ShimFlags flags) throws Exception {
+        DaemonWarmUp.inBackground();
         PrintStream out = System.out;
         ShimMode mode = ShimMode.current();
         StartRequest request;
