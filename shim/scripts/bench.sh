@@ -6,7 +6,7 @@
 #   run       ctr run --rm /bin/true, and the floor: runc run of the same bundle without containerd or shim
 #   cold      the start and delete subcommands alone, run as containerd runs them
 #   ttrpc     State (idle, and while a runc create is in flight), Create, Start, over ttrpc
-#   parallel  20 × ctr run -d at once, until all are RUNNING
+#   parallel  10 × ctr run -d at once, until all are RUNNING
 # for io.containerd.runc.v2 (Go), io.containerd.jrunc.v2 (per-pod) and io.containerd.jrunc-shared.v2 (shared).
 # Prints a table; writes results.json, results.csv and results.svg to BENCH_OUT. It never fails on a slow figure:
 # the targets (shim/src/test/java/dev/jrunc/bench/Targets.java) are marked PASS/FAIL in the output,
@@ -15,7 +15,7 @@
 # Environment (defaults in brackets; a full default run takes about ten minutes on 2 cores):
 #   BENCH_N [20]                ctr run --rm samples per shim        BENCH_COLD_N [10]   start/delete samples
 #   BENCH_STATE_N [500]         idle State calls per shim            BENCH_CREATE_N [8]  Create cycles per shim
-#   BENCH_MEM_COUNTS [1,10,50]  running containers to measure at     BENCH_PARALLEL [20] × BENCH_PARALLEL_REPS [3]
+#   BENCH_MEM_COUNTS [1,10,50]  running containers to measure at     BENCH_PARALLEL [10] × BENCH_PARALLEL_REPS [3]
 #   BENCH_PHASES [mem,run,cold,ttrpc,parallel]                       BENCH_MODES [go,per-pod,shared]
 #   BENCH_OUT [shim/target/bench]   BENCH_DIR [/run/jrunc/bench] (the private containerd's folder)
 #   JRUNC_SHIM_DIR [shim/target]    the folder whose containerd-shim-jrunc{,-shared}-v2 are measured

@@ -47,13 +47,31 @@ class BenchFiguresTest {
         List<Targets.Target> targets = Targets.check(r);
         assertEquals(Boolean.TRUE, find(targets, "per-pod: ctr run --rm").pass(), "140 ms ≤ 2.0 × 100 ms");
         assertEquals(Boolean.FALSE, find(targets, "shared: ctr run --rm").pass(), "110 ms > 0.8 × 100 ms");
-        assertEquals(Boolean.TRUE, find(targets, "per-pod: one idle shim ≤ 40 MiB RSS").pass(), "39 MiB ≤ 40 MiB");
-        assertEquals(Boolean.FALSE, find(targets, "per-pod: one idle shim ≤ 15 MiB PSS").pass(), "30 MiB > 15 MiB");
-        assertEquals(Boolean.FALSE, find(targets, "per-pod: one idle shim ≤ 16 threads").pass(), "20 > 16");
+        assertEquals(Boolean.TRUE, find(targets, "per-pod: idle shim ≤ 40 MiB RSS").pass(), "39 MiB ≤ 40 MiB");
+        // Taken at 10 containers (30 MiB a shim), not at the 1-container point (14 MiB, which would pass).
+        assertEquals(Boolean.FALSE, find(targets, "per-pod: idle shim ≤ 15 MiB PSS").pass(), "30 MiB > 15 MiB");
+        assertEquals(Boolean.FALSE, find(targets, "per-pod: idle shim ≤ 16 threads").pass(), "20 > 16");
         assertNull(find(targets, "per-pod: ctr run -d, many at once").pass(), "not measured");
-        assertNull(find(targets, "shared: total shim PSS").pass(), "no 50-container point: not judged");
+        assertEquals(Boolean.FALSE, find(targets, "shared: total shim PSS at 10").pass(), "40 MiB > 1.0 × 35 MiB");
+        assertNull(find(targets, "shared: total shim PSS at 50").pass(), "no 50-container point: not judged");
         assertNull(find(targets, "per-pod: State p50 ≤ 2 ms while").pass(), "not measured");
         assertEquals(1.4, r.ratioToGo(r.find(RunRmPhase.KEY, Mode.PER_POD.key).orElseThrow()), 1e-9);
+    }
+
+    @Test
+    void theSummaryShowsEachModeBesideGoAndAboveTheFloor() {
+        Results r = sample();
+        add(r, Results.FLOOR, 60);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        new Summary(r).print(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.matches("(?s).*ctr run --rm /bin/true \\(ms\\) +100 +140 +1\\.40 +110 +1\\.10\n.*"), text);
+        // 100 - 60 for Go, 140 - 60 per pod: twice the Go shim's cost above runc's own
+        assertTrue(text.matches("(?s).*above runc run alone \\(ms\\) +40\\.0 +80\\.0 +2\\.00 +50\\.0 +1\\.25\n.*"), text);
+        // per container at 10 containers: 390 MiB over 10 per-pod shims; the shared shim's 50 MiB over 10 containers
+        assertTrue(text.matches("(?s).*RSS per container \\(MiB\\) +13\\.0 +39\\.0 +3\\.00 +5\\.00 +0\\.38\n.*"), text);
+        // not measured in this run: a dash for each, no ratio
+        assertTrue(text.matches("(?s).*many ctr run -d at once \\(ms\\) +- +- +- *\n.*"), text);
     }
 
     @Test
@@ -86,9 +104,12 @@ class BenchFiguresTest {
         add(r, Mode.GO.key, 100);
         add(r, Mode.PER_POD.key, 140);
         add(r, Mode.SHARED.key, 110);
-        r.memory.add(new Results.MemoryPoint(Mode.PER_POD.key, 1, 1, 39, 30, 28, 29, 39, 20, 0.5));
+        r.memory.add(new Results.MemoryPoint(Mode.PER_POD.key, 1, 1, 39, 14, 12, 13, 39, 20, 0.5));
+        r.memory.add(new Results.MemoryPoint(Mode.PER_POD.key, 10, 10, 390, 300, 280, 290, 39, 200, 5));
         r.memory.add(new Results.MemoryPoint(Mode.GO.key, 5, 5, 65, 20, 12, 13, 13, 60, 0.1));
+        r.memory.add(new Results.MemoryPoint(Mode.GO.key, 10, 10, 130, 35, 24, 25, 13, 120, 0.2));
         r.memory.add(new Results.MemoryPoint(Mode.SHARED.key, 5, 1, 41, 31, 29, 30, 41, 25, 0.6));
+        r.memory.add(new Results.MemoryPoint(Mode.SHARED.key, 10, 1, 50, 40, 30, 31, 50, 35, 0.8));
         return r;
     }
 

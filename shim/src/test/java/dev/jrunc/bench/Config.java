@@ -49,7 +49,7 @@ record Config(
                 positive(env, "BENCH_CREATE_N", 8),
                 counts(env.getOrDefault("BENCH_MEM_COUNTS", "1,10,50")),
                 positive(env, "BENCH_MEM_SETTLE_MS", 3000),
-                positive(env, "BENCH_PARALLEL", 20),
+                positive(env, "BENCH_PARALLEL", 10),
                 positive(env, "BENCH_PARALLEL_REPS", 3),
                 phases(env.getOrDefault("BENCH_PHASES", String.join(",", ALL_PHASES))),
                 modes(env.getOrDefault("BENCH_MODES", "go,per-pod,shared")));

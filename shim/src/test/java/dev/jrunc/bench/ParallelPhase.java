@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * BENCH_PARALLEL (20) {@code ctr run -d} at once: the total time from launching them until all are RUNNING. ctr run
+ * BENCH_PARALLEL (10) {@code ctr run -d} at once: the total time from launching them until all are RUNNING. ctr run
  * -d returns once its task has started, so the last ctr to exit marks the moment; {@code ctr task ls} then confirms.
- * This is where one JVM per container hurts most (20 JVMs starting on a few cores), and where the shared mode
+ * This is where one JVM per container hurts most (10 JVMs starting on a few cores), and where the shared mode
  * should shine. The shared mode's namespace shim is up before each repetition, as it is in steady use.
  */
 final class ParallelPhase implements Phase {

@@ -65,6 +65,7 @@ final class Report {
             }
         }
         memory();
+        new Summary(results).print(out);
         out.printf("%ntargets (ratios are medians of this run)%n");
         for (Targets.Target t : targets) {
             out.printf("  %s  %-58s %s%n", t.mark(), t.text(), t.measured());

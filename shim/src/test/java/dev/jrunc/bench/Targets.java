@@ -27,7 +27,7 @@ final class Targets {
         List<Target> targets = new ArrayList<>();
         targets.add(ratio(r, RunRmPhase.KEY, Mode.PER_POD, 2.0, "per-pod: ctr run --rm ≤ 2.0 × Go"));
         targets.add(ratio(r, ParallelPhase.KEY, Mode.PER_POD, 3.0, "per-pod: ctr run -d, many at once, ≤ 3.0 × Go"));
-        targets.add(idleRss(r));
+        targets.add(idlePerPod(r, "RSS", 40, "MiB", p -> p.rssMiB() / p.shims()));
         targets.add(idlePerPod(r, "PSS", 15, "MiB", p -> p.pssMiB() / p.shims()));
         targets.add(idlePerPod(r, "threads", 16, "", p -> (double) p.threads() / p.shims()));
         targets.add(ratio(r, RunRmPhase.KEY, Mode.SHARED, 0.8, "shared: ctr run --rm ≤ 0.8 × Go"));
@@ -66,27 +66,19 @@ final class Targets {
         return new Target(text, String.format(p50 < 10 ? "p50 %.2f %s" : "p50 %.0f %s", p50, unit), p50 <= limit);
     }
 
-    /** "One idle per-pod shim": the per-pod RSS with one container (else the largest single shim measured). */
-    private static Target idleRss(Results r) {
-        String text = "per-pod: one idle shim ≤ 40 MiB RSS";
-        Optional<Results.MemoryPoint> one = r.memoryAt(Mode.PER_POD.key, 1);
-        if (one.isPresent() && one.get().shims() == 1) {
-            return new Target(text, String.format("%.1f MiB", one.get().rssMiB()), one.get().rssMiB() <= 40);
-        }
-        Optional<Results.MemoryPoint> any = r.memory.stream().filter(m -> m.mode().equals(Mode.PER_POD.key)).findFirst();
-        return any.map(m -> new Target(text, String.format("largest shim %.1f MiB (no 1-container point)", m.maxShimRssMiB()),
-                m.maxShimRssMiB() <= 40)).orElse(new Target(text, "not measured", null));
-    }
-
-    /** One idle per-pod shim's share of a measure, at the one-container point (a shim per container, so per shim). */
+    /**
+     * An idle per-pod shim's share of a measure: all per-pod shims at {@link Summary#IDLE_POINT} containers (one
+     * shim each), divided by their number. With several shims the pages they share count once in PSS, as on a node.
+     */
     private static Target idlePerPod(Results r, String what, double limit, String unit,
             java.util.function.ToDoubleFunction<Results.MemoryPoint> perShim) {
-        String text = String.format("per-pod: one idle shim ≤ %.0f%s %s", limit, unit.isEmpty() ? "" : " " + unit, what);
-        Optional<Results.MemoryPoint> one = r.memoryAt(Mode.PER_POD.key, 1);
-        if (one.isEmpty() || one.get().shims() != 1) {
-            return new Target(text, "not measured (no 1-container point)", null);
+        String text = String.format("per-pod: idle shim ≤ %.0f%s %s (at %d containers)", limit, unit.isEmpty() ? "" : " " + unit,
+                what, Summary.IDLE_POINT);
+        Optional<Results.MemoryPoint> point = r.memoryAt(Mode.PER_POD.key, Summary.IDLE_POINT);
+        if (point.isEmpty() || point.get().shims() < 1) {
+            return new Target(text, "not measured (no " + Summary.IDLE_POINT + "-container point)", null);
         }
-        double value = perShim.applyAsDouble(one.get());
+        double value = perShim.applyAsDouble(point.get());
         return new Target(text, String.format("%.1f%s", value, unit.isEmpty() ? "" : " " + unit), value <= limit);
     }
 
