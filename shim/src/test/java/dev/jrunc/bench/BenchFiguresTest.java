@@ -75,6 +75,17 @@ class BenchFiguresTest {
     }
 
     @Test
+    void theJvmAloneIsShownBesideTheShimsButNotAsAMode() {
+        Results r = sample();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        new Report(r, new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8)).table(Targets.check(r));
+        String text = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.matches("(?s).*\n  JVM alone +- +1 +33\\.0 +13\\.0 +7\\.0 +13 +0\\.1 .*"), text);
+        // the per-pod idle figures are the shims', not the JVM alone's
+        assertTrue(text.contains("RSS (at 10 containers)         39.0 MiB"), text);
+    }
+
+    @Test
     void savedResultsReadBackAndTheChartIsWellFormed() throws Exception {
         Results r = sample();
         r.info.put("cpu", "Test CPU <&> \"quoted\"");
@@ -110,6 +121,7 @@ class BenchFiguresTest {
         r.memory.add(new Results.MemoryPoint(Mode.GO.key, 10, 10, 130, 35, 24, 25, 13, 120, 0.2));
         r.memory.add(new Results.MemoryPoint(Mode.SHARED.key, 5, 1, 41, 31, 29, 30, 41, 25, 0.6));
         r.memory.add(new Results.MemoryPoint(Mode.SHARED.key, 10, 1, 50, 40, 30, 31, 50, 35, 0.8));
+        r.memory.add(new Results.MemoryPoint(JvmFloor.KEY, 0, 1, 33, 13, 7, 7.5, 33, 13, 0.1));
         return r;
     }
 

@@ -15,7 +15,8 @@ import java.util.concurrent.Future;
  * <p>Each mode gets a namespace of its own, so the shared mode starts from no shim at all, and the modes are
  * measured one after the other, never side by side: PSS divides shared pages among whoever maps them, and our two
  * modes map the same JVM files. (Other JVMs on the machine, from the same JDK, still share some of those pages; on a
- * quiet machine there are none.) The phase runs first, before any other shim of the benchmark exists.
+ * quiet machine there are none.) The phase runs first, before any other shim of the benchmark exists. Last comes
+ * the JVM alone ({@link JvmFloor}): the part of a per-pod shim's memory and threads that is the JVM's.
  */
 final class MemoryPhase implements Phase {
     /** Containers started at once while filling up: enough to go faster, few enough not to time out on 2 cores. */
@@ -30,6 +31,10 @@ final class MemoryPhase implements Phase {
     public void run(Bench bench) throws Exception {
         for (Mode mode : bench.config().modes()) {
             measureMode(bench, mode);
+        }
+        if (bench.config().modes().contains(Mode.PER_POD) || bench.config().modes().contains(Mode.SHARED)) {
+            bench.results().memory.add(JvmFloor.measure(bench.config()));
+            bench.say(String.format("  %-14s   no shim code: %s", JvmFloor.LABEL, last(bench)));
         }
     }
 

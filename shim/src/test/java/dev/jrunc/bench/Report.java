@@ -95,5 +95,8 @@ final class Report {
                 previous = m;
             }
         }
+        results.memory.stream().filter(m -> m.mode().equals(JvmFloor.KEY)).findFirst().ifPresent(m -> out.printf(
+                "  %-14s %5s %6d %9.1f %9.1f %9.1f %10s %11s %8d %7.1f   (the shim's java and flags, no shim code)%n",
+                JvmFloor.LABEL, "-", m.shims(), m.rssMiB(), m.pssMiB(), m.pssAnonMiB(), "", "", m.threads(), m.cpuSeconds()));
     }
 }

@@ -22,7 +22,7 @@ final class Summary {
 
     void print(PrintStream out) {
         out.printf("%nsummary: medians of this run; memory per container at %d containers running%n", IDLE_POINT);
-        out.printf("  %-44s %10s %10s %7s %10s %7s%n", "measure", "Go runc-v2", "per-pod", "× Go", "shared", "× Go");
+        out.printf("  %-48s %10s %10s %7s %10s %7s%n", "measure", "Go runc-v2", "per-pod", "× Go", "shared", "× Go");
         row(out, "ctr run --rm /bin/true (ms)", mode -> p50(RunRmPhase.KEY, mode.key));
         row(out, "the same above runc run alone (ms)", mode -> p50(RunRmPhase.KEY, mode.key)
                 .flatMap(run -> p50(RunRmPhase.KEY, Results.FLOOR).map(floor -> run - floor)));
@@ -35,7 +35,7 @@ final class Summary {
 
     private void row(PrintStream out, String measure, Function<Mode, Optional<Double>> figure) {
         Optional<Double> go = figure.apply(Mode.GO);
-        StringBuilder line = new StringBuilder(String.format("  %-44s %10s", measure, go.map(Format::number).orElse("-")));
+        StringBuilder line = new StringBuilder(String.format("  %-48s %10s", measure, go.map(Format::number).orElse("-")));
         for (Mode mode : List.of(Mode.PER_POD, Mode.SHARED)) {
             Optional<Double> ours = figure.apply(mode);
             String ratio = ours.isPresent() && go.isPresent() && go.get() > 0 ? String.format("%.2f", ours.get() / go.get()) : "";

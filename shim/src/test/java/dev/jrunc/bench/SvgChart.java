@@ -165,11 +165,22 @@ final class SvgChart {
                     first.rssMiB(), first.pssMiB(), growth));
             y += 17;
         }
+        results.memory.stream().filter(m -> m.mode().equals(JvmFloor.KEY)).findFirst().ifPresent(m -> {
+            text(PAD + 14, y, 12, "#444", "start bold", JvmFloor.LABEL);
+            text(PAD + 130, y, 12, "#222", "start", String.format(Locale.ROOT,
+                    "the shim's java and flags, no shim code: RSS %.1f MiB, PSS %.1f MiB, %d threads", m.rssMiB(), m.pssMiB(), m.threads()));
+            y += 17;
+        });
+    }
+
+    /** The shims' memory points (not the JVM alone, which has no containers to plot against). */
+    private java.util.stream.Stream<Results.MemoryPoint> shimPoints() {
+        return results.memory.stream().filter(m -> !m.mode().equals(JvmFloor.KEY));
     }
 
     private void lineChart(int x0, int top, int w, int h, String title, boolean pss) {
-        int maxN = results.memory.stream().mapToInt(Results.MemoryPoint::containers).max().orElse(1);
-        double maxV = results.memory.stream().mapToDouble(m -> pss ? m.pssMiB() : m.rssMiB()).max().orElse(1);
+        int maxN = shimPoints().mapToInt(Results.MemoryPoint::containers).max().orElse(1);
+        double maxV = shimPoints().mapToDouble(m -> pss ? m.pssMiB() : m.rssMiB()).max().orElse(1);
         double step = niceStep(maxV / 5);
         double yMax = Math.ceil(maxV * 1.05 / step) * step;
         int bottom = top + h;
@@ -182,7 +193,7 @@ final class SvgChart {
         }
         svg.append(String.format(Locale.ROOT, "<path d=\"M%d %d V%d H%d\" stroke=\"#444\" fill=\"none\"/>\n",
                 x0, plotTop, bottom, x0 + w));
-        results.memory.stream().mapToInt(Results.MemoryPoint::containers).distinct().sorted().forEach(n -> {
+        shimPoints().mapToInt(Results.MemoryPoint::containers).distinct().sorted().forEach(n -> {
             double px = x0 + (double) n / maxN * w;
             svg.append(String.format(Locale.ROOT, "<path d=\"M%.1f %d V%d\" stroke=\"#444\"/>\n", px, bottom, bottom + 4));
             text((int) px, bottom + 16, 10, "#444", "middle", Integer.toString(n));
