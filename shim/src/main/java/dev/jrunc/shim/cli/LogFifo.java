@@ -2,7 +2,10 @@ package dev.jrunc.shim.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.List;
 
 import dev.jrunc.shim.posix.Posix;
 
@@ -17,12 +20,22 @@ import dev.jrunc.shim.posix.Posix;
  */
 final class LogFifo {
     private static final String FIFO = "log";
+    private static final int STDERR = 2;
 
-    /** Bundles containerd still has, oldest first; the last is the one fd 2 is on. */
+    /** The fd the log goes to: stderr in the daemon, another one in a test. */
+    private final int target;
+    /** Bundles containerd still has, oldest first. */
     private final LinkedHashSet<Path> bundles = new LinkedHashSet<>();
+    /** The bundle whose FIFO {@link #target} is on; null for where it was before, or /dev/null. */
+    private Path current;
 
     /** Starts writing into {@code bundle}'s FIFO: the one the daemon was started in. */
     LogFifo(Path bundle) {
+        this(STDERR, bundle);
+    }
+
+    LogFifo(int target, Path bundle) {
+        this.target = target;
         created(bundle);
     }
 
@@ -30,36 +43,38 @@ final class LogFifo {
         Path key = bundle.toAbsolutePath().normalize();
         bundles.remove(key);
         bundles.add(key);
-        writeTo(key.resolve(FIFO));
+        if (writeTo(key.resolve(FIFO))) {
+            current = key;
+        }
     }
 
     synchronized void done(Path bundle) {
         Path key = bundle.toAbsolutePath().normalize();
-        boolean following = key.equals(newest());
-        if (bundles.remove(key) && following) {
-            Path next = newest();
-            if (next == null || !writeTo(next.resolve(FIFO))) {
-                writeTo(Path.of("/dev/null"));
+        bundles.remove(key);
+        if (!key.equals(current)) {
+            return;
+        }
+        // Newest first: a FIFO nobody reads any more cannot be opened, and the next older one may still be read.
+        List<Path> left = new ArrayList<>(bundles);
+        Collections.reverse(left);
+        for (Path next : left) {
+            if (writeTo(next.resolve(FIFO))) {
+                current = next;
+                return;
             }
         }
-    }
-
-    private Path newest() {
-        Path last = null;
-        for (Path bundle : bundles) {
-            last = bundle;
-        }
-        return last;
+        writeTo(Path.of("/dev/null"));
+        current = null;
     }
 
     /**
      * Non-blocking: if containerd is away or slow, log lines are dropped rather than stalling the shim. A FIFO
-     * that cannot be opened (run by hand, or nobody reads it) leaves fd 2 as it was.
+     * that cannot be opened (run by hand, or nobody reads it) leaves the fd as it was.
      */
-    private static boolean writeTo(Path file) {
+    private boolean writeTo(Path file) {
         try {
             int fd = Posix.open(file.toString(), Posix.O_WRONLY | Posix.O_NONBLOCK | Posix.O_CLOEXEC, 0);
-            Posix.dup2(fd, 2);
+            Posix.dup2(fd, target);
             Posix.close(fd);
             return true;
         } catch (IOException e) {
