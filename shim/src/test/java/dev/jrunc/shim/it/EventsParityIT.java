@@ -56,6 +56,9 @@ import dev.jrunc.testkit.proto.Envelope;
  *   <li>A terminal container that exits at once: only ctr's exit code and the absence of a resize error are
  *       compared ({@link #aTerminalContainerThatExitsAtOnce}), as the Go shim loses such a container's output
  *       under load.</li>
+ *   <li>A short container's output the Go shim lost (a stream printed empty, seen on 2.1 under load): where a
+ *       lifecycle names what ctr must print, ours must print exactly that, and the Go shim's transcript may lack
+ *       whole streams of it ({@link #withTheOutputGoLost}).</li>
  *   <li>In terminal runs, the {@code ^@} a terminal echoes for a NUL byte from the client's side, at a moment that
  *       varies; {@link EventText} drops it.</li>
  * </ul>
@@ -90,7 +93,8 @@ class EventsParityIT {
 
     @Test
     void aContainerExitingWith3(Containerd containerd) throws Exception {
-        compare(containerd, "exit3", run -> run.ctr(run.runArgs(List.of("--rm"), "sh", "-c", "echo out; echo err >&2; exit 3")));
+        compare(containerd, "exit3", "exit 3\n--- stdout\nout\n--- stderr\nerr\n",
+                run -> run.ctr(run.runArgs(List.of("--rm"), "sh", "-c", "echo out; echo err >&2; exit 3")));
     }
 
     @Test
@@ -244,12 +248,25 @@ class EventsParityIT {
     }
 
     private static Observed compare(Containerd containerd, String name, Lifecycle lifecycle) throws Exception {
+        return compare(containerd, name, null, lifecycle);
+    }
+
+    /**
+     * @param output what the lifecycle's one ctr command must print after its command line ({@code exit N}, then
+     *               the two streams), or null where the Go shim's transcript is the only reference
+     */
+    private static Observed compare(Containerd containerd, String name, String output, Lifecycle lifecycle) throws Exception {
         Observed go = observe(containerd, Containerd.GO_RUNTIME, "go-" + name, lifecycle);
         Observed ours = observe(containerd, Containerd.JRUNC_RUNTIME, "jr-" + name, lifecycle);
         System.out.println("==== " + name + " under the Go shim:\n" + go.show() + "\n==== " + name + " under jrunc:\n" + ours.show());
+        if (output != null) {
+            assertEquals(1, ours.transcript.size(), "one ctr command: " + ours.transcript);
+            assertTrue(ours.transcript.get(0).endsWith("\n" + output), () -> "ours prints " + output + ": " + ours.transcript);
+        }
+        List<String> goTranscript = output == null ? go.transcript : withTheOutputGoLost(go.transcript, ours.transcript);
         List<String> ourTaskEvents = withoutTheDeleteGoLost(go.taskEvents, ours.taskEvents);
         assertAll(
-                () -> assertEquals(String.join("\n", go.transcript), String.join("\n", ours.transcript),
+                () -> assertEquals(String.join("\n", goTranscript), String.join("\n", ours.transcript),
                         "what ctr printed and its exit codes"),
                 () -> assertEquals(String.join("\n", go.taskEvents), String.join("\n", ourTaskEvents),
                         "the task events, in order, field for field"),
@@ -257,6 +274,35 @@ class EventsParityIT {
                         "the /tasks/oom events"),
                 () -> assertEquals(String.join("\n", go.containerdEvents), String.join("\n", ours.containerdEvents),
                         "containerd's own events, in order"));
+        return go;
+    }
+
+    /**
+     * The Go shim sometimes loses the whole output of a stream of a process that exits at once (seen on 2.1 under
+     * load: {@code --- stderr} empty where ours, checked against the expected output, printed {@code err}). Where the
+     * Go shim's one transcript entry is ours with whole streams emptied, and nothing else changed, ours stands in for
+     * it; any other difference is left for the comparison to show.
+     */
+    private static List<String> withTheOutputGoLost(List<String> go, List<String> ours) {
+        if (go.size() != 1 || ours.size() != 1 || go.equals(ours)) {
+            return go;
+        }
+        String[] oursParts = ours.get(0).split("\n--- stderr\n", -1);
+        String[] goParts = go.get(0).split("\n--- stderr\n", -1);
+        if (oursParts.length != 2 || goParts.length != 2) {
+            return go;
+        }
+        String[] oursHead = oursParts[0].split("\n--- stdout\n", -1);
+        String[] goHead = goParts[0].split("\n--- stdout\n", -1);
+        if (oursHead.length != 2 || goHead.length != 2 || !oursHead[0].equals(goHead[0])) {
+            return go;   // another command line or exit status: a real difference
+        }
+        boolean stdoutKeptOrLost = goHead[1].equals(oursHead[1]) || goHead[1].isEmpty();
+        boolean stderrKeptOrLost = goParts[1].equals(oursParts[1]) || goParts[1].isEmpty();
+        if (stdoutKeptOrLost && stderrKeptOrLost) {
+            System.out.println("(the Go shim lost output of this short container: compared with ours, which printed all of it)");
+            return ours;
+        }
         return go;
     }
 
