@@ -152,6 +152,21 @@ public final class TaskService implements AutoCloseable {
         this.whenBundleDone = done;
     }
 
+    /**
+     * A failed Create's bundle is done too. Only an absolute path names one: an empty or relative one (bad input)
+     * would resolve against our working folder, the first container's bundle, which is not done at all.
+     */
+    private void failedBundle(String bundle) {
+        try {
+            java.nio.file.Path path = java.nio.file.Path.of(bundle);
+            if (path.isAbsolute()) {
+                whenBundleDone.accept(path);
+            }
+        } catch (java.nio.file.InvalidPathException notAPath) {
+            // nothing of ours is there
+        }
+    }
+
     /** Called after a container was added or removed ({@link #hasContainers()} then tells which). */
     public void whenTasksChange(Runnable listener) {
         this.whenTasksChange = listener;
@@ -169,7 +184,7 @@ public final class TaskService implements AutoCloseable {
             container = Container.create(request, namespace, reaper);
         } catch (Exception e) {
             earlyExits.close(window, 0);
-            whenBundleDone.accept(java.nio.file.Path.of(request.getBundle()));
+            failedBundle(request.getBundle());
             throw e;
         }
         whenCreated.accept(container.bundle().dir());
