@@ -1,12 +1,8 @@
 package dev.jrunc.bench;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The JVM alone: the shim's java, with the JVM flags of the shim's jvm.args, running {@link IdleJvm} instead of the
@@ -26,7 +22,7 @@ final class JvmFloor {
         Path launcher = Mode.PER_POD.binary(config);
         List<String> command = new ArrayList<>();
         command.add(Machine.shimJava(launcher));
-        command.addAll(jvmFlags(launcher));
+        command.addAll(Machine.jvmArgs(launcher));
         command.add("-cp");
         command.add(Path.of(IdleJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
         command.add(IdleJvm.class.getName());
@@ -43,21 +39,5 @@ final class JvmFloor {
         } finally {
             jvm.destroyForcibly().waitFor();
         }
-    }
-
-    /** jvm.args without the class path and the main class: one flag per line, as the launcher reads them. */
-    static List<String> jvmFlags(Path launcher) throws IOException {
-        Matcher m = Pattern.compile("@(\\S*jvm\\.args)").matcher(Files.readString(launcher));
-        if (!m.find()) {
-            throw new IOException("no @…jvm.args in " + launcher);
-        }
-        List<String> flags = new ArrayList<>();
-        for (String line : Files.readAllLines(Path.of(m.group(1)))) {
-            String flag = line.trim();
-            if (flag.startsWith("-") && !flag.startsWith("-cp") && !flag.startsWith("-classpath")) {
-                flags.add(flag);
-            }
-        }
-        return flags;
     }
 }

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,26 +90,37 @@ final class Machine {
         return first.replace("\"", "") + runtime.map(r -> " (" + r.replaceAll(".*\\(build ([^)]*)\\).*", "$1") + ")").orElse("");
     }
 
-    /** The launcher's JVM flags, without the class path and main class (they say nothing about performance). */
+    /** The launcher's JVM flags as the header shows them: folders shortened to "…/". */
     private static String jvmFlags(Path launcher) {
-        Matcher m = Pattern.compile("@(\\S*jvm\\.args)").matcher(read(launcher.toString()));
-        if (!m.find()) {
+        try {
+            return String.join(" ", jvmArgs(launcher).stream().map(flag -> flag.replaceAll("/[^\\s:]*/", "…/")).toList());
+        } catch (IOException e) {
             return "?";
         }
-        StringBuilder flags = new StringBuilder();
+    }
+
+    /**
+     * The JVM flags of the launcher's jvm.args, one per line there, without the class path and the main class (they
+     * say nothing about performance, and {@link JvmFloor} runs another class).
+     */
+    static List<String> jvmArgs(Path launcher) throws IOException {
+        Matcher m = Pattern.compile("@(\\S*jvm\\.args)").matcher(Files.readString(launcher));
+        if (!m.find()) {
+            throw new IOException("no @…jvm.args in " + launcher);
+        }
+        List<String> flags = new ArrayList<>();
         boolean skipNext = false;
-        for (String line : read(m.group(1)).lines().map(String::trim).filter(l -> !l.isEmpty()).toList()) {
+        for (String line : Files.readAllLines(Path.of(m.group(1)))) {
+            String flag = line.trim();
             if (skipNext) {
                 skipNext = false;
-            } else if (line.equals("-cp") || line.equals("-classpath")) {
-                skipNext = true;
-            } else if (line.startsWith("-cp ") || line.startsWith("-classpath ") || !line.startsWith("-")) {
-                continue;
-            } else {
-                flags.append(flags.isEmpty() ? "" : " ").append(line.replaceAll("/[^\\s:]*/", "…/"));
+            } else if (flag.equals("-cp") || flag.equals("-classpath")) {
+                skipNext = true;   // the class path on the next line
+            } else if (flag.startsWith("-") && !flag.startsWith("-cp ") && !flag.startsWith("-classpath ")) {
+                flags.add(flag);
             }
         }
-        return flags.toString();
+        return flags;
     }
 
     private static String commit(Path repo) {
