@@ -98,6 +98,8 @@ public final class TaskService implements AutoCloseable {
     private final Object pidLock = new Object();
     private final Map<Integer, Owner> byPid = new ConcurrentHashMap<>();
     private final EarlyExits earlyExits = new EarlyExits();
+    /** An init's exit waiting for its container's running execs to exit; used on the exits thread only. */
+    private final Map<Container, Runnable> heldInitExits = new java.util.HashMap<>();
     private final ExecutorService exits = Executors.newSingleThreadExecutor(runnable -> {
         Thread thread = new Thread(runnable, "exits");
         thread.setDaemon(true);
@@ -514,7 +516,17 @@ public final class TaskService implements AutoCloseable {
         }
     }
 
+    /**
+     * Records and publishes an exit (on the exits thread only). A container's init exit waits while execs of it still
+     * run, as in the Go shim: a killed container's processes are reaped in any order, and clients take the init's
+     * exit for the container's end. The execs' exits follow at once (the kernel ends a pid namespace with its init,
+     * runc kill --all the rest); the last one releases the init's.
+     */
     private void recordExit(Container container, ContainerProcess process, Exit exit) {
+        if (process instanceof InitProcess && hasRunningExecs(container)) {
+            heldInitExits.put(container, () -> recordExit(container, process, exit));
+            return;
+        }
         synchronized (container) {
             if (process.hasExited()) {
                 return;
@@ -528,6 +540,19 @@ public final class TaskService implements AutoCloseable {
                     .setExitedAt(Timestamps.of(exit.exitedAt()))
                     .build());
         }
+        if (process instanceof ExecProcess && heldInitExits.containsKey(container) && !hasRunningExecs(container)) {
+            heldInitExits.remove(container).run();
+        }
+    }
+
+    /** Started execs of the container whose exit is not recorded yet. */
+    private boolean hasRunningExecs(Container container) {
+        for (ExecProcess exec : container.execs()) {
+            if (exec.pid() > 0 && !exec.hasExited() && byPid.containsKey(exec.pid())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // --- helpers ------------------------------------------------------------------------------------------------

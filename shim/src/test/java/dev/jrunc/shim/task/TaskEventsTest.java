@@ -131,6 +131,28 @@ class TaskEventsTest {
         assertEquals(Status.RUNNING, shim.state("c1", "").getStatus(), "the init runs on");
     }
 
+    /**
+     * The Go shim publishes a container's init exit only once its running execs' exits are out (a killed container's
+     * processes are reaped in any order; containerd 2.x's shim waits for the execs). Here the init is killed and
+     * reaped while its exec still runs: its exit must wait for the exec's.
+     */
+    @Test
+    void anInitsExitComesAfterThoseOfItsRunningExecs() throws Exception {
+        int init = shim.create("c1").getPid();
+        shim.start("c1", "");
+        shim.exec("c1", "e1");
+        int exec = shim.start("c1", "e1");
+        shim.kill("c1", "", 9);
+        FakeRunc.awaitGone(init);
+        shim.kill("c1", "e1", 9);
+        FakeRunc.awaitGone(exec);
+        shim.exitOf("c1", "c1");
+
+        List<String> exits = shim.events.events().stream().filter(e -> e.topic().equals(Topics.TASK_EXIT))
+                .map(e -> ((TaskExit) e.message()).getId()).toList();
+        assertEquals(List.of("e1", "c1"), exits, "the exec's exit, then the init's");
+    }
+
     @Test
     void anExecThatExitsBeforeRuncExecReturnsStillGivesStartedBeforeExit() throws Exception {
         shim.runc.program("e1", "exit 5").execReturnsAfterTheExit();
